@@ -1,0 +1,58 @@
+using System.Text.RegularExpressions;
+
+namespace Numina.Engine.Answers;
+
+/// <summary>
+/// MATH-style normalization of a final answer, as Numina used it (the Minerva "normalize_final_answer"):
+/// drop units and filler words, \text{}, $, spaces and thousands commas; fix \frac and \sqrt shorthand.
+/// The order of the steps matters and is kept.
+/// </summary>
+public static partial class AnswerNormalizer
+{
+    private static readonly (string Before, string After)[] Substitutions =
+    [
+        ("an ", ""), ("a ", ""), (".$", "$"), ("\\$", ""), ("\\ ", ""), (" ", ""), ("mbox", "text"),
+        (",\\text{and}", ","), ("\\text{and}", ","), ("\\text{m}", "\\text{}"),
+    ];
+
+    private static readonly string[] RemovedExpressions =
+    [
+        "square", "ways", "integers", "dollars", "mph", "inches", "ft", "hours", "km", "units", "\\ldots", "sue",
+        "points", "feet", "minutes", "digits", "cents", "degrees", "cm", "gm", "pounds", "meters", "meals", "edges",
+        "students", "childrentickets", "multiples", "\\text{s}", "\\text{.}", "\\text{\ns}", "\\text{}^2",
+        "\\text{}^3", "\\text{\n}", "\\text{}", "\\mathrm{th}", "^\\circ", "^{\\circ}", "\\;", ",\\!", "{,}", "\"",
+        "\\dots",
+    ];
+
+    public static string Normalize(string answer)
+    {
+        var s = answer.Split('=')[^1];
+        foreach (var (before, after) in Substitutions) s = s.Replace(before, after, StringComparison.Ordinal);
+        foreach (var expr in RemovedExpressions) s = s.Replace(expr, "", StringComparison.Ordinal);
+
+        // Keep what is inside math, bold, overline or a box.
+        s = InlineMath().Replace(s, "$$$3$$");
+        s = Text().Replace(s, "$2");
+        s = TextBf().Replace(s, "$2");
+        s = Overline().Replace(s, "$2");
+        s = Boxed().Replace(s, "$2");
+
+        // Shorthand TeX: \fracab -> \frac{a}{b}, \sqrta -> \sqrt{a}.
+        s = FracShorthand().Replace(s, "frac{$2}{$3}");
+        s = SqrtShorthand().Replace(s, "sqrt{$2}");
+        s = s.Replace("$", "", StringComparison.Ordinal);
+
+        // 100,000 -> 100000
+        var withoutCommas = s.Replace(",", "", StringComparison.Ordinal);
+        if (withoutCommas.Length > 0 && withoutCommas.All(char.IsDigit)) s = withoutCommas;
+        return s;
+    }
+
+    [GeneratedRegex(@"(.*?)(\$)(.*?)(\$)(.*)")] private static partial Regex InlineMath();
+    [GeneratedRegex(@"(\\text\{)(.*?)(\})")] private static partial Regex Text();
+    [GeneratedRegex(@"(\\textbf\{)(.*?)(\})")] private static partial Regex TextBf();
+    [GeneratedRegex(@"(\\overline\{)(.*?)(\})")] private static partial Regex Overline();
+    [GeneratedRegex(@"(\\boxed\{)(.*)(\})")] private static partial Regex Boxed();
+    [GeneratedRegex(@"(frac)([^{])(.)")] private static partial Regex FracShorthand();
+    [GeneratedRegex(@"(sqrt)([^{])")] private static partial Regex SqrtShorthand();
+}

@@ -1,0 +1,61 @@
+using System.Text.Json.Serialization;
+using Numina.Engine.Answers;
+using Numina.Engine.Candidates;
+using Numina.Engine.Execution;
+using Numina.Engine.Models;
+using Numina.Engine.Runs;
+
+namespace Numina.Engine.Events;
+
+/// <summary>
+/// Everything that happens in a run, in order. The workbench and the command line read the same stream; a stored run
+/// can be replayed from it. <see cref="Sequence"/> numbers events from 1 within a run.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(RunStarted), "run-started")]
+[JsonDerivedType(typeof(TextDelta), "text-delta")]
+[JsonDerivedType(typeof(CodeSubmitted), "code-submitted")]
+[JsonDerivedType(typeof(OutputReceived), "output-received")]
+[JsonDerivedType(typeof(RoundFinished), "round-finished")]
+[JsonDerivedType(typeof(CandidateRestarted), "candidate-restarted")]
+[JsonDerivedType(typeof(CandidatePruned), "candidate-pruned")]
+[JsonDerivedType(typeof(CandidateAnswered), "candidate-answered")]
+[JsonDerivedType(typeof(CandidateUnanswered), "candidate-unanswered")]
+[JsonDerivedType(typeof(VoteUpdated), "vote-updated")]
+[JsonDerivedType(typeof(RunFinished), "run-finished")]
+[JsonDerivedType(typeof(RunCancelled), "run-cancelled")]
+[JsonDerivedType(typeof(RunFailed), "run-failed")]
+public abstract record RunEvent
+{
+    public long Sequence { get; init; }
+    public DateTimeOffset Time { get; init; }
+    public string RunId { get; init; } = "";
+}
+
+public sealed record RunStarted(int Width, int Depth, ulong Seed, string Preset, string Prompt, int PromptTokens) : RunEvent;
+
+/// <summary>New model text for a candidate; <see cref="Probabilities"/> has one entry per token when the backend reports them.</summary>
+public sealed record TextDelta(int Candidate, int Attempt, int Round, string Text, IReadOnlyList<float>? Probabilities = null) : RunEvent;
+
+public sealed record CodeSubmitted(int Candidate, int Attempt, int Round, string Code) : RunEvent;
+
+/// <summary>A block's result and the exact text appended to the candidate's transcript.</summary>
+public sealed record OutputReceived(int Candidate, int Attempt, int Round, CellOutcome Outcome, string AppendedText, double Seconds, int AppendedTokens) : RunEvent;
+
+public sealed record RoundFinished(int Candidate, int Attempt, int Round, StopReason StopReason, int GeneratedTokens) : RunEvent;
+
+public sealed record CandidateRestarted(int Candidate, int Round, int NewAttempt, DecisionReason Reason) : RunEvent;
+
+public sealed record CandidatePruned(int Candidate, int Round, PruneReason Reason) : RunEvent;
+
+public sealed record CandidateAnswered(int Candidate, int Round, string? RawAnswer, string? NormalizedAnswer, string? Answer) : RunEvent;
+
+public sealed record CandidateUnanswered(int Candidate, int Round, DecisionReason Reason) : RunEvent;
+
+public sealed record VoteUpdated(VoteTally Tally) : RunEvent;
+
+public sealed record RunFinished(string? Answer, VoteTally Tally, bool? Correct) : RunEvent;
+
+public sealed record RunCancelled(string? Answer, VoteTally Tally) : RunEvent;
+
+public sealed record RunFailed(string Error) : RunEvent;

@@ -1,0 +1,106 @@
+namespace Numina.Engine.Models;
+
+/// <summary>
+/// A language model made for SC-TIR: a problem's prompt is evaluated once (<see cref="EvaluatePromptAsync"/>),
+/// then forked into candidates (<see cref="IPromptState.Fork"/>), each a <see cref="ISequence"/> with its own cache.
+///
+/// Lock-step batching is the backend's job: every sequence that is inside <see cref="ISequence.GenerateAsync"/>
+/// at a given moment is advanced together, one token per step (LLamaSharp's BatchedExecutor: one Infer() for all;
+/// an OpenAI-compatible server: concurrent requests that the server batches). A candidate that stops for its code to
+/// run leaves the batch simply by returning; it rejoins by calling <see cref="ISequence.GenerateAsync"/> again after
+/// <see cref="ISequence.Append"/>. There is no global round barrier.
+///
+/// Determinism: a sequence's text may depend only on its own context and its own <see cref="SamplingSettings.Seed"/>,
+/// never on which other sequences happened to share its steps.
+/// </summary>
+public interface ILanguageModel : IAsyncDisposable
+{
+    ModelFacts Facts { get; }
+
+    /// <summary>Evaluates the prompt once; every candidate forks from the result.</summary>
+    Task<IPromptState> EvaluatePromptAsync(string prompt, CancellationToken cancellationToken);
+}
+
+/// <summary>An evaluated prompt, kept for the life of a run so that candidates can fork (and restart) from it.</summary>
+public interface IPromptState : IDisposable
+{
+    int TokenCount { get; }
+
+    /// <summary>A new sequence continuing the prompt, sharing its cached state. Restart = dispose + fork again.</summary>
+    ISequence Fork(SamplingSettings sampling);
+}
+
+/// <summary>One candidate's growing context: the shared prompt, what the model generated, what tools appended.</summary>
+public interface ISequence : IDisposable
+{
+    /// <summary>Changes apply to tokens sampled from then on (the workbench steers temperature live).</summary>
+    SamplingSettings Sampling { get; set; }
+
+    SequenceTokens Tokens { get; }
+
+    /// <summary>
+    /// Appends tool output to this sequence's own context (no re-sending of the transcript). It is evaluated with the
+    /// next generation step. Returns the number of tokens appended.
+    /// </summary>
+    int Append(string text);
+
+    /// <summary>Generates until a stop string (kept in the returned text), end of sequence, or a token limit.</summary>
+    Task<Generation> GenerateAsync(GenerationRequest request, Action<GeneratedPiece>? onPiece, CancellationToken cancellationToken);
+}
+
+/// <summary>The sampler of one sequence. Each candidate attempt has its own seed.</summary>
+public sealed record SamplingSettings
+{
+    public double Temperature { get; init; } = 0.8;
+    public double TopP { get; init; } = 1.0;
+    public int TopK { get; init; }
+    public double MinP { get; init; }
+    public double RepetitionPenalty { get; init; } = 1.0;
+    public ulong Seed { get; init; }
+}
+
+public sealed record GenerationRequest
+{
+    /// <summary>Stop strings, detected on decoded text (they may span tokens).</summary>
+    public IReadOnlyList<string> StopStrings { get; init; } = [];
+    public int MaxNewTokens { get; init; } = 2048;
+}
+
+public enum StopReason
+{
+    StopString,
+    EndOfSequence,
+    /// <summary>The round's max new tokens, or the context size, was reached.</summary>
+    TokenLimit,
+}
+
+/// <summary>A piece of streamed text: one token's text and the probability the model gave that token.</summary>
+public readonly record struct GeneratedPiece(string Text, float Probability);
+
+/// <summary>A finished generation call.</summary>
+public sealed record Generation
+{
+    public required string Text { get; init; }
+    public required StopReason StopReason { get; init; }
+    public int TokenCount { get; init; }
+    /// <summary>The stop string that ended generation, when <see cref="StopReason"/> is StopString.</summary>
+    public string? StopString { get; init; }
+}
+
+/// <summary>Token accounting for one sequence.</summary>
+public readonly record struct SequenceTokens(int SharedPrompt, int Generated, int Appended)
+{
+    public int Total => SharedPrompt + Generated + Appended;
+}
+
+/// <summary>What the UI shows about a loaded model.</summary>
+public sealed record ModelFacts
+{
+    public required string Name { get; init; }
+    public string Architecture { get; init; } = "";
+    public long Parameters { get; init; }
+    public string Quantization { get; init; } = "";
+    public int ContextLength { get; init; }
+    public string? ChatTemplate { get; init; }
+    public string Device { get; init; } = "CPU";
+}

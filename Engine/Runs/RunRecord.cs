@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Numina.Engine.Answers;
+using Numina.Engine.Candidates;
+using Numina.Engine.Presets;
+using Numina.Engine.Problems;
+using Numina.Engine.Settings;
+
+namespace Numina.Engine.Runs;
+
+public enum RunStatus { Running, Finished, Cancelled, Failed }
+
+/// <summary>Everything about one run: inputs, every candidate's transcript, every decision, the vote. Serializes to JSON.</summary>
+public sealed class RunRecord
+{
+    public required string Id { get; init; }
+    public RunStatus Status { get; set; } = RunStatus.Running;
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public required Problem Problem { get; init; }
+    public required Preset Preset { get; init; }
+    public required RunSettings Settings { get; init; }
+    /// <summary>The run's global seed (drawn when the settings gave none); each attempt's seed derives from it.</summary>
+    public ulong Seed { get; init; }
+    public AnswerPolicy AnswerPolicy { get; init; }
+    public string Model { get; init; } = "";
+    public string Executor { get; init; } = "";
+    public string Prompt { get; init; } = "";
+    public int PromptTokens { get; set; }
+    public List<Candidate> Candidates { get; init; } = [];
+    public List<Decision> Decisions { get; init; } = [];
+    public VoteTally Vote { get; set; } = VoteTally.Empty;
+    /// <summary>The winner, or the preset's fallback ("0" for Numina) when no candidate gave a valid answer.</summary>
+    public string? Answer { get; set; }
+    /// <summary>Whether <see cref="Answer"/> matches the problem's known answer under the run's policy; null when unknown.</summary>
+    public bool? Correct { get; set; }
+    public string? Error { get; set; }
+
+    [JsonIgnore] public double ElapsedSeconds => ((FinishedAt ?? DateTimeOffset.UtcNow) - StartedAt).TotalSeconds;
+    public int GeneratedTokens => Candidates.Sum(c => c.GeneratedTokens);
+    public int AppendedTokens => Candidates.Sum(c => c.AppendedTokens);
+    public int Executions => Candidates.Sum(c => c.Attempts.Sum(a => a.Executions));
+    public int Restarts => Candidates.Sum(c => c.Restarts);
+
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public static RunRecord FromJson(string json) =>
+        JsonSerializer.Deserialize<RunRecord>(json, JsonOptions) ?? throw new JsonException("The run record is empty.");
+}

@@ -1,0 +1,159 @@
+using Numina.Engine.Answers;
+using Numina.Engine.Candidates;
+using Numina.Engine.Events;
+using Numina.Engine.Execution;
+using Numina.Engine.Models;
+using Numina.Engine.Presets;
+using Numina.Engine.Settings;
+
+namespace Numina.Engine.Runs;
+
+/// <summary>
+/// The bookkeeping of one run, kept out of <see cref="SctirLoop"/> so the loop reads like the protocol: the record,
+/// numbered events, the decision log and the live vote. Candidate tasks call it concurrently.
+/// </summary>
+internal sealed class RunState
+{
+    private readonly object _gate = new();
+    private readonly IRunEventSink _events;
+    private long _sequence;
+    private Exception? _failure;
+
+    public RunRecord Record { get; }
+    public Preset Preset => Record.Preset;
+    public RunSettings Settings => Record.Settings;
+    public DecodingSettings Decoding => Record.Settings.Decoding;
+
+    public RunState(RunRequest request, ILanguageModel model, ICodeExecutor executor, IRunEventSink events)
+    {
+        _events = events;
+        Record = new RunRecord
+        {
+            Id = request.RunId ?? Guid.NewGuid().ToString("N"),
+            StartedAt = DateTimeOffset.UtcNow,
+            Problem = request.Problem,
+            Preset = request.Preset,
+            Settings = request.Settings,
+            Seed = request.Settings.Decoding.Seed ?? Seeds.Draw(),
+            AnswerPolicy = request.Settings.AnswerPolicy ?? request.Preset.AnswerPolicy,
+            Model = model.Facts.Name,
+            Executor = executor.Facts.Name,
+            Prompt = request.Preset.RenderPrompt(request.Problem.Text),
+            Candidates = Enumerable.Range(0, request.Settings.Decoding.Width).Select(i => new Candidate { Index = i }).ToList(),
+        };
+    }
+
+    public void Publish(RunEvent e)
+    {
+        // Numbered and published under one lock so the sequence order is the publication order.
+        lock (_gate) _events.Publish(e with { Sequence = ++_sequence, Time = DateTimeOffset.UtcNow, RunId = Record.Id });
+    }
+
+    /// <summary>A new attempt from the bare prompt, with its own seed; the current sampler settings apply.</summary>
+    public ISequence StartAttempt(IPromptState prompt, Candidate candidate, int firstRound)
+    {
+        var attempt = new Attempt
+        {
+            Number = candidate.Attempts.Count,
+            Seed = Seeds.ForAttempt(Record.Seed, candidate.Index, candidate.Attempts.Count),
+            FirstRound = firstRound,
+        };
+        candidate.Attempts.Add(attempt);
+        candidate.PromptTokens = prompt.TokenCount;
+        return prompt.Fork(new SamplingSettings
+        {
+            Temperature = Decoding.Temperature,
+            TopP = Decoding.TopP,
+            TopK = Decoding.TopK,
+            MinP = Decoding.MinP,
+            RepetitionPenalty = Decoding.RepetitionPenalty,
+            Seed = attempt.Seed,
+        });
+    }
+
+    /// <summary>The stop string stays on until the preset's code-call budget for this attempt is spent.</summary>
+    public GenerationRequest GenerationRequest(Attempt attempt) => new()
+    {
+        MaxNewTokens = Decoding.MaxNewTokensPerRound,
+        StopStrings = Preset.MaxCodeExecutions is { } max && attempt.Executions >= max ? [] : [Preset.StopString],
+    };
+
+    public void AddGeneration(Candidate candidate, Generation generation, int round)
+    {
+        candidate.Current.AddModelText(generation.Text, round, Preset.CodeOpen, Preset.CodeClose);
+        candidate.GeneratedTokens += generation.TokenCount;
+        Publish(new RoundFinished(candidate.Index, candidate.Current.Number, round, generation.StopReason, generation.TokenCount));
+    }
+
+    public void Log(Candidate candidate, int round, RoundVerdict verdict)
+    {
+        lock (_gate) Record.Decisions.Add(new Decision(candidate.Index, candidate.Current.Number, round, verdict.Kind, verdict.Reason, DateTimeOffset.UtcNow));
+    }
+
+    public void Prune(Candidate candidate, int round, PruneReason reason)
+    {
+        candidate.Status = CandidateStatus.Pruned;
+        candidate.PruneReason = reason;
+        Publish(new CandidatePruned(candidate.Index, round, reason));
+    }
+
+    /// <summary>Check 2's retirement: extract, normalize, apply the answer policy, then update the vote.</summary>
+    public void Retire(Candidate candidate, int round)
+    {
+        var raw = AnswerExtractor.Extract(candidate.Transcript(Record.Prompt), Preset.AnswerSearchWindow);
+        candidate.RawAnswer = raw;
+        candidate.NormalizedAnswer = raw is null ? null : AnswerNormalizer.Normalize(raw);
+        candidate.Answer = AnswerPolicies.Apply(Record.AnswerPolicy, candidate.NormalizedAnswer);
+        candidate.AnsweredRound = round;
+        candidate.Status = CandidateStatus.Answered;
+        Publish(new CandidateAnswered(candidate.Index, round, raw, candidate.NormalizedAnswer, candidate.Answer));
+        VoteTally tally;
+        lock (_gate) tally = Record.Vote = CountVotes();
+        Publish(new VoteUpdated(tally));
+    }
+
+    public void Unanswered(Candidate candidate, int round, DecisionReason reason)
+    {
+        candidate.Status = CandidateStatus.Unanswered;
+        Publish(new CandidateUnanswered(candidate.Index, round, reason));
+    }
+
+    public void Fail(Exception e)
+    {
+        lock (_gate) _failure ??= e;
+    }
+
+    private VoteTally CountVotes() => VoteTally.Count(
+        Record.Candidates.Where(c => c.Status == CandidateStatus.Answered)
+            .Select(c => new Ballot(c.Index, c.AnsweredRound ?? int.MaxValue, c.Answer)),
+        Preset.TieRule);
+
+    /// <summary>Closes the record consistently whatever happened: every candidate ends in a final status.</summary>
+    public RunRecord Finish(bool cancelled)
+    {
+        foreach (var c in Record.Candidates.Where(c => !c.IsFinished))
+            c.Status = CandidateStatus.Cancelled;
+        lock (_gate) Record.Vote = CountVotes();
+        Record.Answer = Record.Vote.Winner ?? Preset.FallbackAnswer;
+        if (Record.Problem.KnownAnswer is { } known && Record.Answer is not null)
+            Record.Correct = AnswerPolicies.Apply(Record.AnswerPolicy, AnswerNormalizer.Normalize(known)) == Record.Answer;
+        Record.FinishedAt = DateTimeOffset.UtcNow;
+        if (_failure is not null)
+        {
+            Record.Status = RunStatus.Failed;
+            Record.Error = _failure.Message;
+            Publish(new RunFailed(_failure.Message));
+        }
+        else if (cancelled)
+        {
+            Record.Status = RunStatus.Cancelled;
+            Publish(new RunCancelled(Record.Answer, Record.Vote));
+        }
+        else
+        {
+            Record.Status = RunStatus.Finished;
+            Publish(new RunFinished(Record.Answer, Record.Vote, Record.Correct));
+        }
+        return Record;
+    }
+}

@@ -1,0 +1,140 @@
+using Numina.Engine.Answers;
+using Numina.Engine.Candidates;
+using Numina.Engine.Events;
+using Numina.Engine.Execution;
+using Numina.Engine.Models;
+using Numina.Engine.Presets;
+using Numina.Engine.Problems;
+using Numina.Engine.Settings;
+
+namespace Numina.Engine.Runs;
+
+/// <summary>A problem, a preset and the run's settings.</summary>
+public sealed record RunRequest
+{
+    public required Problem Problem { get; init; }
+    public Preset Preset { get; init; } = BuiltInPresets.Numina;
+    public RunSettings Settings { get; init; } = new();
+    public string? RunId { get; init; }
+}
+
+/// <summary>
+/// SC-TIR: evaluate the prompt once, fork N candidates, and let each one run its rounds on its own — generate, apply
+/// the five checks (<see cref="RoundCheck"/>), restart / prune / retire / execute — while the backend batches whoever
+/// is generating. Then the majority vote.
+/// </summary>
+public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
+{
+    public async Task<RunRecord> RunAsync(RunRequest request, IRunEventSink events, CancellationToken cancellationToken)
+    {
+        SettingsValidator.Validate(request.Settings.Decoding);
+        var presetProblems = request.Preset.Check();
+        if (presetProblems.Count > 0) throw new InvalidSettingsException(presetProblems);
+
+        var run = new RunState(request, model, executor, events);
+        using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            using var prompt = await model.EvaluatePromptAsync(run.Record.Prompt, cancellationToken).ConfigureAwait(false);
+            run.Record.PromptTokens = prompt.TokenCount;
+            run.Publish(new RunStarted(run.Decoding.Width, run.Decoding.Depth, run.Record.Seed, request.Preset.Name, run.Record.Prompt, prompt.TokenCount));
+            var candidates = run.Record.Candidates.Select(c => RunCandidateAsync(run, prompt, c, failure)).ToList();
+            await Task.WhenAll(candidates).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            run.Fail(e);
+        }
+        return run.Finish(cancellationToken.IsCancellationRequested);
+    }
+
+    private async Task RunCandidateAsync(RunState run, IPromptState prompt, Candidate candidate, CancellationTokenSource failure)
+    {
+        var ct = failure.Token;
+        var preset = run.Preset;
+        ISequence? sequence = null;
+        try
+        {
+            await using var session = await executor.OpenSessionAsync(
+                CodeSessionOptions.From(preset, run.Settings.Execution, $"candidate {candidate.Index}"), ct).ConfigureAwait(false);
+            sequence = run.StartAttempt(prompt, candidate, firstRound: 1);
+
+            for (int round = 1; round <= run.Decoding.Depth; round++)
+            {
+                candidate.RoundsUsed = round;
+                candidate.Status = CandidateStatus.Decoding;
+                var attempt = candidate.Current;
+                var generation = await sequence.GenerateAsync(run.GenerationRequest(attempt), piece =>
+                    run.Publish(new TextDelta(candidate.Index, attempt.Number, round, piece.Text, [piece.Probability])), ct).ConfigureAwait(false);
+                run.AddGeneration(candidate, generation, round);
+
+                var verdict = RoundCheck.Decide(preset, candidate.Transcript(run.Record.Prompt), generation.StopReason,
+                    lastRound: round == run.Decoding.Depth, outputAppended: attempt.HasOutput);
+                run.Log(candidate, round, verdict);
+
+                switch (verdict.Kind)
+                {
+                    case DecisionKind.Restart:
+                        run.Publish(new CandidateRestarted(candidate.Index, round, attempt.Number + 1, verdict.Reason));
+                        if (round == run.Decoding.Depth) break; // no round left for a new attempt
+                        sequence.Dispose();
+                        await session.ResetAsync(ct).ConfigureAwait(false);
+                        sequence = run.StartAttempt(prompt, candidate, firstRound: round + 1);
+                        continue;
+                    case DecisionKind.Prune:
+                        run.Prune(candidate, round, PruneReason.AnswerWithoutExecutedCode);
+                        return;
+                    case DecisionKind.Retire:
+                        run.Retire(candidate, round);
+                        return;
+                    case DecisionKind.Unanswered:
+                        run.Unanswered(candidate, round, verdict.Reason);
+                        return;
+                    case DecisionKind.Execute:
+                        await ExecuteAsync(run, session, sequence, candidate, verdict.Code!, round, ct).ConfigureAwait(false);
+                        continue;
+                }
+            }
+            run.Unanswered(candidate, candidate.RoundsUsed, DecisionReason.LastRound);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            candidate.Status = CandidateStatus.Cancelled;
+        }
+        catch (Exception e)
+        {
+            candidate.Status = CandidateStatus.Failed;
+            candidate.Error = e.Message;
+            run.Fail(e);
+            await failure.CancelAsync().ConfigureAwait(false); // a failing backend fails the run
+        }
+        finally
+        {
+            sequence?.Dispose();
+        }
+    }
+
+    /// <summary>Check 5: run the last block and append its output to the candidate's own context.</summary>
+    private static async Task ExecuteAsync(RunState run, ICodeSession session, ISequence sequence, Candidate candidate, string code, int round, CancellationToken ct)
+    {
+        var preset = run.Preset;
+        var attempt = candidate.Current;
+        candidate.Status = CandidateStatus.Executing;
+        run.Publish(new CodeSubmitted(candidate.Index, attempt.Number, round, code));
+
+        var forbidden = CellSource.ForbiddenWord(code, preset.ForbiddenWords);
+        var result = forbidden is not null
+            ? new CellResult { Outcome = CellOutcome.Refused, RefusedWord = forbidden }
+            : await session.RunAsync(code, ct).ConfigureAwait(false);
+        attempt.Executions++;
+        candidate.ExecutionSeconds += result.Elapsed.TotalSeconds;
+
+        var appended = ToolOutputFormatter.Format(result, preset);
+        int appendedTokens = sequence.Append(appended);
+        candidate.AppendedTokens += appendedTokens;
+        var kind = result.Outcome is CellOutcome.Error or CellOutcome.Crashed ? SegmentKind.Traceback : SegmentKind.Output;
+        attempt.Segments.Add(new Segment(kind, appended, round) { Outcome = result.Outcome });
+        run.Publish(new OutputReceived(candidate.Index, attempt.Number, round, result.Outcome, appended, result.Elapsed.TotalSeconds, appendedTokens));
+    }
+}

@@ -1,0 +1,21 @@
+namespace Numina.Engine.Runs;
+
+/// <summary>
+/// Per-attempt seeds derived from the run's one global seed. A candidate's sampler depends only on (run seed,
+/// candidate index, attempt number), never on scheduling; a restart gets a new seed, or it would redraw the same text.
+/// </summary>
+public static class Seeds
+{
+    public static ulong ForAttempt(ulong runSeed, int candidate, int attempt) =>
+        SplitMix64(SplitMix64(runSeed ^ 0x9E3779B97F4A7C15UL * (ulong)(candidate + 1)) + (ulong)attempt);
+
+    public static ulong Draw() => (ulong)Random.Shared.NextInt64() ^ ((ulong)Random.Shared.Next() << 63);
+
+    private static ulong SplitMix64(ulong x)
+    {
+        x += 0x9E3779B97F4A7C15UL;
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+        return x ^ (x >> 31);
+    }
+}
