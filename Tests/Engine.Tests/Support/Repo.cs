@@ -19,6 +19,6 @@ public static class Repo
 /// <summary>The real interpreter the tests run code with.</summary>
 public static class Python
 {
-    public static Execution.Python.PythonOptions Options { get; } = new();
-    public static Execution.Python.PythonExecutor Executor() => new(Options);
+    public static global::Numina.Engine.Execution.Python.PythonOptions Options { get; } = new();
+    public static global::Numina.Engine.Execution.Python.PythonExecutor Executor() => new(Options);
 }
