@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Configuration;
+using Numina.Engine.Answers;
+using Numina.Engine.Execution.Python;
+using Numina.Engine.Presets;
+using Numina.Engine.Settings;
+
+namespace Numina.Engine.Configuration;
+
+/// <summary>
+/// The engine's part of appsettings.json (<c>Engine:*</c>): run defaults, presets, Python, model and storage paths.
+/// Loading checks everything and fails with every problem named, so a typo never silently becomes a default.
+/// </summary>
+public sealed record EngineOptions
+{
+    public required RunSettings Defaults { get; init; }
+    public required string DefaultPreset { get; init; }
+    public required PresetCatalog Presets { get; init; }
+    public required PythonOptions Python { get; init; }
+    /// <summary>The GGUF file the workbench loads (relative paths are relative to the configuration file).</summary>
+    public string ModelPath { get; init; } = "";
+    public string StoragePath { get; init; } = "";
+
+    public Preset Preset(string? name = null) => Presets.Get(name ?? DefaultPreset);
+
+    public static EngineOptions Load(IConfiguration configuration)
+    {
+        var engine = configuration.GetSection("Engine");
+        var problems = new List<string>();
+
+        var defaults = engine.GetSection("Defaults");
+        var decoding = Bind(defaults, new DecodingSettings(), problems, "Engine:Defaults", ["Preset", "Execution", "AnswerPolicy"]);
+        problems.AddRange(SettingsValidator.Check(decoding).Select(p => "Engine:Defaults: " + p));
+        var execution = Enum<ExecutionMode>(defaults["Execution"], ExecutionMode.Stateless, "Engine:Defaults:Execution", problems);
+        AnswerPolicy? policy = defaults["AnswerPolicy"] is { Length: > 0 } p
+            ? Enum(p, AnswerPolicy.AimoInteger, "Engine:Defaults:AnswerPolicy", problems)
+            : null;
+
+        var presets = new List<Preset>(BuiltInPresets.All);
+        foreach (var section in engine.GetSection("Presets").GetChildren())
+        {
+            var basedOnName = section["BasedOn"] ?? BuiltInPresets.Numina.Name;
+            var basedOn = presets.LastOrDefault(x => string.Equals(x.Name, basedOnName, StringComparison.OrdinalIgnoreCase));
+            if (basedOn is null)
+            {
+                problems.Add($"Engine:Presets:{section.Key}: BasedOn names an unknown preset '{basedOnName}'.");
+                continue;
+            }
+            var preset = Bind(section, basedOn with { Name = section.Key, Description = "" }, problems, $"Engine:Presets:{section.Key}", ["BasedOn"]);
+            problems.AddRange(preset.Check());
+            presets.Add(preset);
+        }
+
+        var python = Bind(engine.GetSection("Python"), new PythonOptions(), problems, "Engine:Python");
+        var defaultPreset = defaults["Preset"] ?? BuiltInPresets.Numina.Name;
+        if (!presets.Any(x => string.Equals(x.Name, defaultPreset, StringComparison.OrdinalIgnoreCase)))
+            problems.Add($"Engine:Defaults:Preset names an unknown preset '{defaultPreset}'.");
+        if (problems.Count > 0) throw new InvalidSettingsException(problems);
+
+        return new EngineOptions
+        {
+            Defaults = new RunSettings { Decoding = decoding, Execution = execution, AnswerPolicy = policy },
+            DefaultPreset = defaultPreset,
+            Presets = new PresetCatalog(presets),
+            Python = python,
+            ModelPath = engine["Model:Path"] ?? "",
+            StoragePath = engine["Storage:Path"] ?? "",
+        };
+    }
+
+    /// <summary>Binds a section onto a copy of <paramref name="target"/>; unknown keys and unparsable values become problems.</summary>
+    private static T Bind<T>(IConfigurationSection section, T target, List<string> problems, string path, string[]? ignoredKeys = null) where T : class
+    {
+        var known = typeof(T).GetProperties().Select(p => p.Name).Concat(ignoredKeys ?? []).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var child in section.GetChildren().Where(c => !known.Contains(c.Key)))
+            problems.Add($"{path}: unknown setting '{child.Key}'. Known: {string.Join(", ", typeof(T).GetProperties().Where(p => p.CanWrite).Select(p => p.Name))}.");
+        var copy = target is Preset preset ? (T)(object)(preset with { }) : target;
+        // The binder appends to lists it finds filled; a list in the configuration replaces the inherited one.
+        foreach (var list in typeof(T).GetProperties().Where(p => p.PropertyType == typeof(IReadOnlyList<string>) && section.GetSection(p.Name).Exists()))
+            list.SetValue(copy, Array.Empty<string>());
+        try
+        {
+            section.Bind(copy);
+        }
+        catch (InvalidOperationException e)
+        {
+            problems.Add($"{path}: {e.Message}");
+        }
+        return copy;
+    }
+
+    private static TEnum Enum<TEnum>(string? value, TEnum fallback, string path, List<string> problems) where TEnum : struct, System.Enum
+    {
+        if (string.IsNullOrEmpty(value)) return fallback;
+        if (System.Enum.TryParse<TEnum>(value, ignoreCase: true, out var parsed) && System.Enum.IsDefined(parsed)) return parsed;
+        problems.Add($"{path}: '{value}' is not one of {string.Join(", ", System.Enum.GetNames<TEnum>())}.");
+        return fallback;
+    }
+}

@@ -1,0 +1,135 @@
+using Microsoft.Extensions.Configuration;
+using Numina.Engine.Answers;
+using Numina.Engine.Configuration;
+using Numina.Engine.Presets;
+using Numina.Engine.Settings;
+
+namespace Numina.Engine.Tests.Presets;
+
+public class ConfigurationTests
+{
+    private static EngineOptions LoadJson(string json) =>
+        EngineOptions.Load(new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build());
+
+    [Fact]
+    public void The_repository_appsettings_loads_with_presets_as_data()
+    {
+        var options = EngineOptions.Load(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build());
+
+        Assert.Equal("Numina", options.DefaultPreset);
+        Assert.Equal(8, options.Defaults.Decoding.Width);
+        Assert.Equal(4, options.Defaults.Decoding.Depth);
+        Assert.Equal(0.8, options.Defaults.Decoding.Temperature);
+        Assert.Null(options.Defaults.Decoding.Seed);
+        Assert.Equal("/usr/bin/python3", options.Python.Executable);
+
+        var notebook = options.Presets.Get("Numina-Notebook");
+        Assert.Equal(AutoPrint.TrailingExpression, notebook.AutoPrint);
+        Assert.Equal(BuiltInPresets.Numina with { Name = notebook.Name, Description = notebook.Description, AutoPrint = AutoPrint.TrailingExpression, ForbiddenWords = notebook.ForbiddenWords }, notebook);
+        var qwen = options.Presets.Get("qwen-integer");
+        Assert.Equal(AnswerPolicy.Integer, qwen.AnswerPolicy);
+        Assert.Equal(BuiltInPresets.ToRA.OutputFormat, qwen.OutputFormat);
+        Assert.Equal(400, qwen.OutputCap);
+        Assert.Contains(options.Presets.All, p => p.Name == "NemoSkills");
+    }
+
+    [Fact]
+    public void A_preset_can_replace_every_field_from_json()
+    {
+        var options = LoadJson("""
+            { "Engine": { "Presets": { "Custom": {
+                "BasedOn": "NemoSkills", "PromptTemplate": "Q: {problem}\nA:", "OutputCap": 50, "TimeoutSeconds": 1.5,
+                "ForbiddenWords": [ "os.system" ], "TieRule": "Larger", "ErrorFormat": "LastLine", "MaxCodeExecutions": 2 } } } }
+            """);
+        var custom = options.Presets.Get("Custom");
+        Assert.Equal("Q: {problem}\nA:", custom.PromptTemplate);
+        Assert.Equal(50, custom.OutputCap);
+        Assert.Equal(1.5, custom.TimeoutSeconds);
+        Assert.Equal(["os.system"], custom.ForbiddenWords);
+        Assert.Equal(TieRule.Larger, custom.TieRule);
+        Assert.Equal(ErrorFormat.LastLine, custom.ErrorFormat);
+        Assert.Equal(2, custom.MaxCodeExecutions);
+        Assert.Equal("<tool_call>", custom.CodeOpen); // inherited
+        Assert.Equal("Timed out after 1.5 seconds.", custom.RenderTimeoutMessage());
+    }
+
+    [Fact]
+    public void Bad_configuration_names_every_problem()
+    {
+        var error = Assert.Throws<InvalidSettingsException>(() => LoadJson("""
+            { "Engine": {
+                "Defaults": { "Width": 0, "Temprature": 0.5, "Execution": "Notebook", "Preset": "Nope" },
+                "Presets": { "X": { "BasedOn": "Missing" }, "Y": { "OutputFormat": "no placeholder" } } } }
+            """));
+        Assert.Contains(error.Problems, p => p.Contains("Width N must be between 1 and 512 (got 0)"));
+        Assert.Contains(error.Problems, p => p.Contains("unknown setting 'Temprature'"));
+        Assert.Contains(error.Problems, p => p.Contains("'Notebook' is not one of Stateless, Jupyter"));
+        Assert.Contains(error.Problems, p => p.Contains("unknown preset 'Missing'"));
+        Assert.Contains(error.Problems, p => p.Contains("Preset 'Y': the output format must contain {output}"));
+        Assert.Contains(error.Problems, p => p.Contains("Engine:Defaults:Preset names an unknown preset 'Nope'"));
+    }
+
+    [Fact]
+    public void Unknown_preset_names_list_the_known_ones()
+    {
+        var error = Assert.Throws<KeyNotFoundException>(() => PresetCatalog.BuiltIn.Get("Numnia"));
+        Assert.Contains("NemoSkills, Numina, ToRA", error.Message);
+    }
+}
+
+public class SettingsValidationTests
+{
+    [Theory]
+    [InlineData(0, 4, 0.8, 1.0, "Width N must be between 1 and 512 (got 0).")]
+    [InlineData(513, 4, 0.8, 1.0, "Width N must be between 1 and 512 (got 513).")]
+    [InlineData(8, 0, 0.8, 1.0, "Depth M must be between 1 and 16 (got 0).")]
+    [InlineData(8, 17, 0.8, 1.0, "Depth M must be between 1 and 16 (got 17).")]
+    [InlineData(8, 4, double.NaN, 1.0, "Temperature must be a finite number from 0 to 5 (got NaN).")]
+    [InlineData(8, 4, 5.5, 1.0, "Temperature must be a finite number from 0 to 5 (got 5.5).")]
+    [InlineData(8, 4, -0.1, 1.0, "Temperature must be a finite number from 0 to 5 (got -0.1).")]
+    [InlineData(8, 4, 0.8, 0.0, "top_p must be greater than 0 and at most 1 (got 0).")]
+    [InlineData(8, 4, 0.8, 1.5, "top_p must be greater than 0 and at most 1 (got 1.5).")]
+    public void Invalid_settings_get_a_clear_message(int width, int depth, double temperature, double topP, string message)
+    {
+        var settings = new DecodingSettings { Width = width, Depth = depth, Temperature = temperature, TopP = topP };
+        Assert.Equal([message], SettingsValidator.Check(settings));
+        Assert.Contains(message, Assert.Throws<InvalidSettingsException>(() => SettingsValidator.Validate(settings)).Message);
+    }
+
+    [Fact]
+    public void Limits_of_the_sampler_and_context_are_checked_together()
+    {
+        var problems = SettingsValidator.Check(new DecodingSettings { TopK = -1, MinP = 1, MaxNewTokensPerRound = 5000, ContextSize = 4096 });
+        Assert.Equal(3, problems.Count);
+        Assert.Contains("Max new tokens per round (5000) cannot exceed the context size (4096).", problems);
+    }
+
+    [Fact]
+    public void Valid_extremes_pass()
+    {
+        Assert.Empty(SettingsValidator.Check(new DecodingSettings { Width = 512, Depth = 16, Temperature = 0, TopP = 1 }));
+        Assert.Empty(SettingsValidator.Check(new DecodingSettings { Width = 1, Depth = 1, Temperature = 5, TopP = 0.01 }));
+    }
+
+    [Fact]
+    public async Task A_run_with_invalid_settings_is_refused_before_anything_runs()
+    {
+        var model = new Support.ScriptedModel(_ => throw new InvalidOperationException("must not be called"));
+        var loop = new Runs.SctirLoop(model, Support.Python.Executor());
+        var request = new Runs.RunRequest
+        {
+            Problem = Problems.Problem.Create("x"),
+            Settings = new RunSettings { Decoding = new DecodingSettings { Width = 0 } },
+        };
+        await Assert.ThrowsAsync<InvalidSettingsException>(() => loop.RunAsync(request, Events.NullEventSink.Instance, CancellationToken.None));
+        Assert.Equal(0, model.ForkCount);
+    }
+
+    [Fact]
+    public void Malformed_problems_are_refused()
+    {
+        Assert.Throws<ArgumentException>(() => Problems.Problem.Create("   "));
+        Assert.Throws<ArgumentException>(() => Problems.Problem.Create(null));
+        Assert.Throws<ArgumentException>(() => Problems.Problem.Create("a\0b"));
+    }
+}
