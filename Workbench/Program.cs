@@ -1,23 +1,21 @@
-using Workbench.Components;
+using System.CommandLine;
+using Numina.Workbench.Cli;
 
-var builder = WebApplication.CreateBuilder(args);
-
-// Add services to the container.
-builder.Services.AddRazorComponents()
-    .AddInteractiveServerComponents();
-
-var app = builder.Build();
-
-// Configure the HTTP request pipeline.
-if (!app.Environment.IsDevelopment())
+// One executable: with no verb (or "serve") it starts the workbench; other verbs are command-line tools.
+var root = new RootCommand("Numina Workbench: SC-TIR (self-consistency with tool-integrated reasoning) for math problems.");
+var serve = ServeCommand.Create();
+root.Subcommands.Add(serve);
+root.Subcommands.Add(PresetsCommand.Create());
+root.Subcommands.Add(CheckCommand.Create());
+foreach (var option in serve.Options) root.Options.Add(option);
+root.SetAction((parse, ct) => ServeCommand.RunAsync(parse, ct));
+try
 {
-    app.UseExceptionHandler("/Error", createScopeForErrors: true);
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-app.UseAntiforgery();
-
-app.MapStaticAssets();
-app.MapRazorComponents<App>()
-    .AddInteractiveServerRenderMode();
-
-app.Run();
+catch (Exception e) when (e is Numina.Engine.Settings.InvalidSettingsException or FileNotFoundException or ArgumentException or KeyNotFoundException)
+{
+    // Bad input gets a clear message, not a stack trace.
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
