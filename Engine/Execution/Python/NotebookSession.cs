@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json;
 using Numina.Engine.Presets;
 
@@ -12,14 +11,7 @@ namespace Numina.Engine.Execution.Python;
 /// </summary>
 internal sealed class NotebookSession(PythonOptions options, CodeSessionOptions session) : ICodeSession
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-    private static readonly Lazy<string> DriverSource = new(() =>
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("notebook_driver.py")
-            ?? throw new InvalidOperationException("notebook_driver.py is not embedded in the engine.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    });
+    private const string SessionId = "main";
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<string> _successfulCells = [];
@@ -28,27 +20,15 @@ internal sealed class NotebookSession(PythonOptions options, CodeSessionOptions 
     private CappedTextReader? _stderr;
     private int _cellNumber;
 
-    private sealed record Request(string Code, string Name, bool TrailingExpression);
-
-    private sealed record Reply
-    {
-        public bool Ok { get; init; }
-        public string Stdout { get; init; } = "";
-        public string Stderr { get; init; } = "";
-        public string? Value { get; init; }
-        public string? ErrorType { get; init; }
-        public string? Traceback { get; init; }
-        public double ElapsedMs { get; init; }
-        public bool StdoutTruncated { get; init; }
-        public bool StderrTruncated { get; init; }
-    }
+    private sealed record Request(string Op, string Session, string Code, string Name, bool TrailingExpression, int Cap);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var driver = Path.Combine(_dir, "notebook_driver.py");
-        if (!File.Exists(driver)) await File.WriteAllTextAsync(driver, DriverSource.Value, cancellationToken).ConfigureAwait(false);
+        foreach (var file in new[] { "notebook_driver.py", "numina_cell.py" })
+            if (!File.Exists(Path.Combine(_dir, file)))
+                await File.WriteAllTextAsync(Path.Combine(_dir, file), PythonSources.Read(file), cancellationToken).ConfigureAwait(false);
         var start = ProcessTools.PythonStart(options, _dir, driver);
-        start.Environment["NUMINA_CELL_OUTPUT_CAP"] = options.CapturedOutputChars.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var process = new Process { StartInfo = start };
         process.Start();
         _process = process;
@@ -59,6 +39,10 @@ internal sealed class NotebookSession(PythonOptions options, CodeSessionOptions 
             ProcessTools.KillTree(process);
             throw new InvalidOperationException($"The Python session did not start: {_stderr.Snapshot().Text.Trim()}");
         }
+        await process.StandardInput.WriteLineAsync($"{{\"op\": \"open\", \"session\": \"{SessionId}\"}}".AsMemory(), cancellationToken).ConfigureAwait(false);
+        await process.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (await ReadReplyLineAsync(process, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false) is null)
+            throw new InvalidOperationException($"The Python session did not open: {_stderr.Snapshot().Text.Trim()}");
         if (session.Header.Length > 0) await RunRawAsync(session.Header, "<header>", cancellationToken).ConfigureAwait(false);
         foreach (var cell in _successfulCells) await RunRawAsync(cell, "<replay>", cancellationToken).ConfigureAwait(false);
     }
@@ -85,7 +69,7 @@ internal sealed class NotebookSession(PythonOptions options, CodeSessionOptions 
     {
         var process = _process!;
         var clock = Stopwatch.StartNew();
-        var request = JsonSerializer.Serialize(new Request(source, name, session.AutoPrint == AutoPrint.TrailingExpression), Json);
+        var request = JsonSerializer.Serialize(new Request("run", SessionId, source, name, session.AutoPrint == AutoPrint.TrailingExpression, options.CapturedOutputChars), CellReply.Json);
         try
         {
             await process.StandardInput.WriteLineAsync(request.AsMemory(), cancellationToken).ConfigureAwait(false);
@@ -122,30 +106,13 @@ internal sealed class NotebookSession(PythonOptions options, CodeSessionOptions 
 
         var text = await line.ConfigureAwait(false);
         if (text is null) return Crashed(name, clock.Elapsed);
-        Reply reply;
-        try { reply = JsonSerializer.Deserialize<Reply>(text, Json) ?? throw new JsonException("empty reply"); }
-        catch (JsonException)
+        if (CellReply.Parse(text) is not { } reply)
         {
             ProcessTools.KillTree(process);
             _process = null;
             return Crashed(name, clock.Elapsed, "The Python session sent a malformed reply.");
         }
-        var outcome = reply.Ok ? CellOutcome.Success
-            : interrupted && reply.ErrorType == "KeyboardInterrupt" ? CellOutcome.TimedOut
-            : CellOutcome.Error;
-        return new CellResult
-        {
-            Outcome = outcome,
-            Stdout = reply.Stdout,
-            Stderr = reply.Stderr,
-            Value = reply.Value,
-            ErrorType = reply.ErrorType,
-            Traceback = reply.Traceback,
-            ScriptName = name,
-            Elapsed = TimeSpan.FromMilliseconds(reply.ElapsedMs),
-            StdoutTruncated = reply.StdoutTruncated,
-            StderrTruncated = reply.StderrTruncated,
-        };
+        return reply.ToResult(name, interruptedByParent: interrupted);
     }
 
     private static Task<string?> ReadLine(Process process) => process.StandardOutput.ReadLineAsync();

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Numina.Engine.Execution.Python;
+
+namespace Numina.Engine.Execution.Sandbox;
+
+/// <summary>
+/// Which OS protections this machine allows (root + util-linux), probed once, and the command line that applies them:
+/// unshare (no network, a PID namespace that dies with the worker, a private /tmp) → prlimit → setpriv (another uid)
+/// → env -i (a cleared environment) → dotnet PythonHost.dll. Missing protections are skipped and reported.
+/// </summary>
+public sealed class SandboxIsolation
+{
+    public const string NoNetwork = "no network (network namespace)";
+    public const string PidNamespace = "PID namespace (every child dies with the worker)";
+    public const string PrivateTmp = "private /tmp, /var/tmp and /dev/shm (tmpfs)";
+    public const string ResourceLimits = "resource limits (address space, file size, processes, open files, CPU seconds, no core)";
+    public const string SeparateUser = "separate unused uid";
+    public const string ClearedEnvironment = "cleared environment";
+    public const string HardDeadline = "hard deadline (kill of the worker's process tree, respawn, replay)";
+    public const string SoftTimeout = "soft timeout (SIGINT inside the worker; the namespace survives)";
+    public const string OutputCap = "output cap";
+
+    public IReadOnlyList<string> Active { get; }
+    public IReadOnlyList<string> Missing { get; }
+    private readonly bool _unshare, _prlimit, _setpriv, _privateTmp;
+
+    private SandboxIsolation(bool unshare, bool prlimit, bool setpriv, bool privateTmp)
+    {
+        (_unshare, _prlimit, _setpriv, _privateTmp) = (unshare, prlimit, setpriv, privateTmp);
+        var all = new (string Name, bool On)[]
+        {
+            (SoftTimeout, true), (HardDeadline, true), (OutputCap, true), (ClearedEnvironment, true),
+            (NoNetwork, unshare), (PidNamespace, unshare), (PrivateTmp, privateTmp), (ResourceLimits, prlimit), (SeparateUser, setpriv),
+        };
+        Active = all.Where(p => p.On).Select(p => p.Name).ToList();
+        Missing = all.Where(p => !p.On).Select(p => p.Name).ToList();
+    }
+
+    public static SandboxIsolation None { get; } = new(false, false, false, false);
+
+    /// <summary>Probes what works here. <paramref name="pathsThatMustStayVisible"/> must not lie under /tmp for a private /tmp.</summary>
+    public static SandboxIsolation Probe(IEnumerable<string> pathsThatMustStayVisible)
+    {
+        bool unshare = Succeeds("unshare", "--net", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "true");
+        bool prlimit = Succeeds("prlimit", "--core=0", "--nofile=64:64", "true");
+        bool setpriv = Environment.UserName == "root" && Succeeds("setpriv", "--reuid=61999", "--regid=61999", "--clear-groups", "true");
+        bool tmpFree = pathsThatMustStayVisible.All(p =>
+            !Path.GetFullPath(p).StartsWith("/tmp/", StringComparison.Ordinal) && !Path.GetFullPath(p).StartsWith("/var/tmp/", StringComparison.Ordinal) && !Path.GetFullPath(p).StartsWith("/dev/shm/", StringComparison.Ordinal));
+        bool privateTmp = unshare && tmpFree && Succeeds("unshare", "--mount", "sh", "-c", "mount -t tmpfs -o size=1m tmpfs /tmp");
+        return new SandboxIsolation(unshare, prlimit, setpriv, privateTmp);
+    }
+
+    private static bool Succeeds(string file, params string[] args)
+    {
+        try
+        {
+            var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            foreach (var a in args) start.ArgumentList.Add(a);
+            using var p = Process.Start(start)!;
+            if (!p.WaitForExit(10_000)) { p.Kill(true); return false; }
+            return p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception) { return false; }
+    }
+
+    /// <summary>The worker's start: the isolation chain around <c>dotnet PythonHost.dll</c>.</summary>
+    public ProcessStartInfo WorkerStart(SandboxOptions options, PythonOptions python, string dotnet, string hostDll, string libpython, int slot, string workDir)
+    {
+        int uid = options.FirstUid + slot;
+        var mb = (long)1024 * 1024;
+        var inner = new List<string>();
+        if (_prlimit)
+            inner.AddRange([
+                "prlimit",
+                $"--as={(options.PythonMemoryMb + options.RuntimeOverheadMb) * mb}",
+                $"--fsize={options.FileSizeMb * mb}",
+                $"--nproc={options.MaxProcesses}",
+                $"--nofile={options.MaxOpenFiles}",
+                $"--cpu={options.CpuSeconds}",
+                "--core=0",
+                "--",
+            ]);
+        if (_setpriv) inner.AddRange(["setpriv", $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--no-new-privs", "--"]);
+        var tmp = _privateTmp ? "/tmp" : workDir;
+        inner.AddRange([
+            "/usr/bin/env", "-i", "PATH=/usr/bin:/bin", $"HOME={tmp}", $"TMPDIR={tmp}", "LANG=C.UTF-8", "PYTHONIOENCODING=utf-8",
+            "PYTHONDONTWRITEBYTECODE=1", "OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1",
+            "DOTNET_GCRegionRange=0x10000000", "DOTNET_GCHeapHardLimit=0x10000000", "DOTNET_EnableDiagnostics=0",
+            "DOTNET_TieredPGO=0", "DOTNET_CLI_TELEMETRY_OPTOUT=1", "DOTNET_gcServer=0",
+            dotnet, hostDll, "--libpython", libpython, "--program", python.Executable, "--preload", options.Preload,
+        ]);
+
+        ProcessStartInfo start;
+        if (_unshare)
+        {
+            var mounts = _privateTmp
+                ? $"mount -t tmpfs -o size={options.FileSizeMb}m,mode=1777 tmpfs /tmp && mount -t tmpfs -o size=16m,mode=1777 tmpfs /var/tmp && mount -t tmpfs -o size=16m,mode=1777 tmpfs /dev/shm && cd /tmp && "
+                : "";
+            start = Start("unshare", ["--net", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "--", "/bin/sh", "-c", mounts + "exec \"$@\"", "sandbox", .. inner]);
+        }
+        else start = Start(inner[0], inner.Skip(1));
+        start.WorkingDirectory = workDir;
+        return start;
+    }
+
+    private static ProcessStartInfo Start(string file, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo(file)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = System.Text.Encoding.UTF8,
+            StandardErrorEncoding = System.Text.Encoding.UTF8,
+            StandardInputEncoding = new System.Text.UTF8Encoding(false),
+        };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        return start;
+    }
+}
