@@ -72,9 +72,14 @@ public static partial class Program
             {
                 using (Py.GIL()) reply = handle.Invoke(new PyString(line)).As<string>();
             }
+            catch (PythonException e) when (e.Type.Name == "KeyboardInterrupt")
+            {
+                // The timeout's SIGINT landed just outside the cell's own handler (while its error was being formatted).
+                reply = "{\"ok\": false, \"error_type\": \"KeyboardInterrupt\", \"traceback\": \"KeyboardInterrupt\\n\", \"interrupted\": false, \"stdout\": \"\", \"stderr\": \"\"}";
+            }
             catch (PythonException e)
             {
-                reply = $"{{\"ok\": false, \"error\": {System.Text.Json.JsonSerializer.Serialize("host: " + e.Message)}}}";
+                reply = $"{{\"ok\": false, \"error\": {System.Text.Json.JsonSerializer.Serialize($"host: {e.Type.Name}: {e.Message}")}}}";
             }
             bool interrupted = watchdog.Disarm();
             if (interrupted) reply = ReplaceFirst(reply, "\"interrupted\": false", "\"interrupted\": true");

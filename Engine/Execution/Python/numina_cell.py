@@ -67,6 +67,8 @@ def new_namespace():
 
 def run_cell(ns, source, name, trailing_expression=False, cap=65536):
     global _in_cell, _cells_run
+    if signal.getsignal(signal.SIGINT) is not _on_sigint:
+        install_sigint_handler()  # an earlier cell replaced it: later cells must stay interruptible
     out, err = CappedWriter(cap), CappedWriter(cap)
     reply = {"ok": True, "value": None, "error_type": None, "traceback": None, "interrupted": False}
     linecache.cache[name] = (len(source), None, source.splitlines(True), name)
@@ -84,6 +86,7 @@ def run_cell(ns, source, name, trailing_expression=False, cap=65536):
             if value is not None:
                 reply["value"] = repr(value)
     except BaseException as e:  # SystemExit and KeyboardInterrupt too: the session must survive them
+        _in_cell = False
         reply.update(ok=False, error_type=type(e).__name__, traceback=_format_error(e))
     finally:
         _in_cell = False
