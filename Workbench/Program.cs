@@ -7,6 +7,7 @@ var serve = ServeCommand.Create();
 root.Subcommands.Add(serve);
 root.Subcommands.Add(PresetsCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 foreach (var option in serve.Options) root.Options.Add(option);
 root.SetAction((parse, ct) => ServeCommand.RunAsync(parse, ct));
 try

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Numina.Engine.Answers;
+using Numina.Engine.Execution;
 using Numina.Engine.Execution.Python;
+using Numina.Engine.Execution.Sandbox;
 using Numina.Engine.Presets;
 using Numina.Engine.Settings;
 
@@ -16,11 +18,22 @@ public sealed record EngineOptions
     public required string DefaultPreset { get; init; }
     public required PresetCatalog Presets { get; init; }
     public required PythonOptions Python { get; init; }
+    public required SandboxOptions Sandbox { get; init; }
+    /// <summary>Which executor runs code: the pythonnet sandbox, or a python3 child process per block/session.</summary>
+    public ExecutorKind Executor { get; init; } = ExecutorKind.Sandbox;
     /// <summary>The GGUF file the workbench loads (relative paths are relative to the configuration file).</summary>
     public string ModelPath { get; init; } = "";
     public string StoragePath { get; init; } = "";
 
     public Preset Preset(string? name = null) => Presets.Get(name ?? DefaultPreset);
+
+    /// <summary>The configured code executor (the workbench holds one for its life).</summary>
+    public ICodeExecutor CreateExecutor(Microsoft.Extensions.Logging.ILogger? log = null) => Executor switch
+    {
+        ExecutorKind.Sandbox => new SandboxExecutor(Sandbox, Python, log),
+        ExecutorKind.Processes => new PythonExecutor(Python),
+        _ => throw new ArgumentOutOfRangeException(nameof(Executor)),
+    };
 
     public static EngineOptions Load(IConfiguration configuration)
     {
@@ -50,7 +63,11 @@ public sealed record EngineOptions
             presets.Add(preset);
         }
 
-        var python = Bind(engine.GetSection("Python"), new PythonOptions(), problems, "Engine:Python");
+        var python = Bind(engine.GetSection("Python"), new PythonOptions(), problems, "Engine:Python", ["Executor"]);
+        var executor = Enum(engine["Python:Executor"], ExecutorKind.Sandbox, "Engine:Python:Executor", problems);
+        var sandbox = Bind(engine.GetSection("Sandbox"), new SandboxOptions(), problems, "Engine:Sandbox");
+        if (sandbox.Workers is < 1 or > 64) problems.Add($"Engine:Sandbox:Workers must be between 1 and 64 (got {sandbox.Workers}).");
+        if (sandbox.PythonMemoryMb < 64) problems.Add($"Engine:Sandbox:PythonMemoryMb must be at least 64 (got {sandbox.PythonMemoryMb}).");
         var defaultPreset = defaults["Preset"] ?? BuiltInPresets.Numina.Name;
         if (!presets.Any(x => string.Equals(x.Name, defaultPreset, StringComparison.OrdinalIgnoreCase)))
             problems.Add($"Engine:Defaults:Preset names an unknown preset '{defaultPreset}'.");
@@ -62,6 +79,8 @@ public sealed record EngineOptions
             DefaultPreset = defaultPreset,
             Presets = new PresetCatalog(presets),
             Python = python,
+            Sandbox = sandbox,
+            Executor = executor,
             ModelPath = engine["Model:Path"] ?? "",
             StoragePath = engine["Storage:Path"] ?? "",
         };

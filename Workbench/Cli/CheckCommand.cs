@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Numina.Engine.Execution;
-using Numina.Engine.Execution.Python;
 using Numina.Engine.Settings;
 
 namespace Numina.Workbench.Cli;
@@ -16,7 +15,8 @@ public static class CheckCommand
         {
             var options = CommonOptions.LoadEngineOptions(parse);
             var preset = options.Preset();
-            await using var executor = new PythonExecutor(options.Python);
+            await using var executor = options.CreateExecutor();
+            Console.WriteLine($"executor:    {executor.Facts.Name}");
             Console.WriteLine($"interpreter: {options.Python.Executable}");
             Console.WriteLine($"protections: {string.Join("; ", executor.Facts.ActiveProtections)}");
             Console.WriteLine($"not active:  {string.Join("; ", executor.Facts.MissingProtections)}");

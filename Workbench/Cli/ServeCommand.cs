@@ -33,7 +33,7 @@ public static class ServeCommand
 
         var engineOptions = EngineOptions.Load(builder.Configuration);
         builder.Services.AddSingleton(engineOptions);
-        builder.Services.AddSingleton<ICodeExecutor>(_ => new PythonExecutor(engineOptions.Python));
+        builder.Services.AddSingleton<ICodeExecutor>(services => engineOptions.CreateExecutor(services.GetRequiredService<ILoggerFactory>().CreateLogger("Sandbox")));
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
         var app = builder.Build();

@@ -18,9 +18,9 @@ public static class LoopHarness
     public static async Task<(RunRecord Record, IReadOnlyList<RunEvent> Events)> Run(
         ScriptedModel model, int width, int depth, Preset? preset = null, int maxNewTokens = 2048,
         ExecutionMode mode = ExecutionMode.Stateless, string? knownAnswer = null, CancellationToken cancellationToken = default,
-        IRunEventSink? extraSink = null, ulong seed = Seed)
+        IRunEventSink? extraSink = null, ulong seed = Seed, Func<ICodeExecutor>? executorFactory = null)
     {
-        await using ICodeExecutor executor = Python.Executor();
+        await using ICodeExecutor executor = executorFactory?.Invoke() ?? Python.Executor();
         var sink = new RecordingEventSink();
         IRunEventSink events = extraSink is null ? sink : new TeeSink(sink, extraSink);
         var request = new RunRequest

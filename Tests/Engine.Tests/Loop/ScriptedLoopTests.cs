@@ -13,6 +13,7 @@ namespace Numina.Engine.Tests.Loop;
 /// Fixed continuations played through the real loop and the real executor. Assertions are on the exact text the model
 /// sees next, byte for byte.
 /// </summary>
+[Collection("sandbox")]
 public class ScriptedLoopTests
 {
     private const string CodeFive = "Let me compute.\n```python\nprint(2 + 3)\n```\n```output\n";
@@ -260,19 +261,25 @@ public class ScriptedLoopTests
         Assert.Equal("backend exploded", Assert.IsType<RunFailed>(events[^1]).Error);
     }
 
-    [Fact]
-    public async Task Jupyter_mode_changes_only_the_executor_not_the_loop()
+    public static TheoryData<string> Executors() => new("processes", "sandbox");
+
+    [Theory]
+    [MemberData(nameof(Executors))]
+    public async Task Jupyter_or_stateless_is_one_setting_and_the_loop_does_not_change(string executorName)
     {
+        Func<ICodeExecutor> executor = executorName == "sandbox"
+            ? () => Sandbox.SandboxKit.Pool(workers: 1)
+            : () => Python.Executor();
         const string define = "```python\nx = 5\n```\n```output\n";
         const string use = "\n```python\nprint(x + 1)\n```\n```output\n";
         var script = new[] { new[] { define, use, "\\boxed{6}" } };
         var notebook = ScriptedModel.PerCandidate(Seed, script);
-        var (jupyter, _) = await Run(notebook, width: 1, depth: 4, mode: Numina.Engine.Settings.ExecutionMode.Jupyter);
+        var (jupyter, _) = await Run(notebook, width: 1, depth: 4, mode: Numina.Engine.Settings.ExecutionMode.Jupyter, executorFactory: executor);
         Assert.EndsWith(use + "6\n```", ContextAt(notebook, 0, 0, 3));
         Assert.Equal("6", jupyter.Answer);
 
         var fresh = ScriptedModel.PerCandidate(Seed, script);
-        await Run(fresh, width: 1, depth: 4, mode: Numina.Engine.Settings.ExecutionMode.Stateless);
+        await Run(fresh, width: 1, depth: 4, mode: Numina.Engine.Settings.ExecutionMode.Stateless, executorFactory: executor);
         Assert.EndsWith(use + "Traceback (most recent call last):\n  File \"\n    print(x + 1)\nNameError: name 'x' is not defined\n```", ContextAt(fresh, 0, 0, 3));
     }
 }
