@@ -22,11 +22,13 @@ public sealed class SandboxIsolation
 
     public IReadOnlyList<string> Active { get; }
     public IReadOnlyList<string> Missing { get; }
+    private static readonly string[] PrivateRoots = ["/tmp", "/var/tmp", "/dev/shm"];
     private readonly bool _unshare, _prlimit, _setpriv, _privateTmp;
+    private readonly IReadOnlyList<string> _keepVisible;
 
-    private SandboxIsolation(bool unshare, bool prlimit, bool setpriv, bool privateTmp)
+    private SandboxIsolation(bool unshare, bool prlimit, bool setpriv, bool privateTmp, IReadOnlyList<string> keepVisible)
     {
-        (_unshare, _prlimit, _setpriv, _privateTmp) = (unshare, prlimit, setpriv, privateTmp);
+        (_unshare, _prlimit, _setpriv, _privateTmp, _keepVisible) = (unshare, prlimit, setpriv, privateTmp, keepVisible);
         var all = new (string Name, bool On)[]
         {
             (SoftTimeout, true), (HardDeadline, true), (OutputCap, true), (ClearedEnvironment, true),
@@ -36,18 +38,22 @@ public sealed class SandboxIsolation
         Missing = all.Where(p => !p.On).Select(p => p.Name).ToList();
     }
 
-    public static SandboxIsolation None { get; } = new(false, false, false, false);
+    public static SandboxIsolation None { get; } = new(false, false, false, false, []);
 
-    /// <summary>Probes what works here. <paramref name="pathsThatMustStayVisible"/> must not lie under /tmp for a private /tmp.</summary>
-    public static SandboxIsolation Probe(IEnumerable<string> pathsThatMustStayVisible)
+    /// <summary>
+    /// Probes what works here. Directories the worker needs (<paramref name="directoriesTheWorkerNeeds"/>) that lie under
+    /// /tmp, /var/tmp or /dev/shm (a checkout in /tmp, say) are bound back into the private tmpfs, read-only.
+    /// </summary>
+    public static SandboxIsolation Probe(IEnumerable<string> directoriesTheWorkerNeeds)
     {
         bool unshare = Succeeds("unshare", "--net", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "true");
         bool prlimit = Succeeds("prlimit", "--core=0", "--nofile=64:64", "true");
         bool setpriv = Environment.UserName == "root" && Succeeds("setpriv", "--reuid=61999", "--regid=61999", "--clear-groups", "true");
-        bool tmpFree = pathsThatMustStayVisible.All(p =>
-            !Path.GetFullPath(p).StartsWith("/tmp/", StringComparison.Ordinal) && !Path.GetFullPath(p).StartsWith("/var/tmp/", StringComparison.Ordinal) && !Path.GetFullPath(p).StartsWith("/dev/shm/", StringComparison.Ordinal));
-        bool privateTmp = unshare && tmpFree && Succeeds("unshare", "--mount", "sh", "-c", "mount -t tmpfs -o size=1m tmpfs /tmp");
-        return new SandboxIsolation(unshare, prlimit, setpriv, privateTmp);
+        var keep = directoriesTheWorkerNeeds.Select(Path.GetFullPath).Distinct()
+            .Where(d => PrivateRoots.Any(root => d.StartsWith(root + "/", StringComparison.Ordinal))).ToList();
+        var isolation = new SandboxIsolation(unshare, prlimit, setpriv, privateTmp: unshare, keep);
+        bool privateTmp = unshare && Succeeds("unshare", "--mount", "sh", "-c", isolation.MountScript(1) + "true");
+        return privateTmp ? isolation : new SandboxIsolation(unshare, prlimit, setpriv, privateTmp: false, []);
     }
 
     private static bool Succeeds(string file, params string[] args)
@@ -93,15 +99,30 @@ public sealed class SandboxIsolation
         ProcessStartInfo start;
         if (_unshare)
         {
-            var mounts = _privateTmp
-                ? $"mount -t tmpfs -o size={options.FileSizeMb}m,mode=1777 tmpfs /tmp && mount -t tmpfs -o size=16m,mode=1777 tmpfs /var/tmp && mount -t tmpfs -o size=16m,mode=1777 tmpfs /dev/shm && cd /tmp && "
-                : "";
+            var mounts = _privateTmp ? MountScript(options.FileSizeMb) + "cd /tmp && " : "";
             start = Start("unshare", ["--net", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child", "--", "/bin/sh", "-c", mounts + "exec \"$@\"", "sandbox", .. inner]);
         }
         else start = Start(inner[0], inner.Skip(1));
         start.WorkingDirectory = workDir;
         return start;
     }
+
+    /// <summary>
+    /// Shell commands (run as root inside the new mount namespace) that put private tmpfs over /tmp, /var/tmp and
+    /// /dev/shm, first keeping a handle (fd 3, 4, ...) on each needed directory below them and binding it back after.
+    /// </summary>
+    private string MountScript(int tmpSizeMb)
+    {
+        var script = new System.Text.StringBuilder();
+        for (int i = 0; i < _keepVisible.Count; i++) script.Append($"exec {i + 3}< {Quote(_keepVisible[i])} && ");
+        foreach (var root in PrivateRoots)
+            script.Append($"mount -t tmpfs -o size={(root == "/tmp" ? tmpSizeMb : 16)}m,mode=1777 tmpfs {root} && ");
+        for (int i = 0; i < _keepVisible.Count; i++)
+            script.Append($"mkdir -p {Quote(_keepVisible[i])} && mount --bind /proc/self/fd/{i + 3} {Quote(_keepVisible[i])} && mount -o remount,bind,ro {Quote(_keepVisible[i])} && exec {i + 3}<&- && ");
+        return script.ToString();
+    }
+
+    private static string Quote(string path) => "'" + path.Replace("'", "'\\''") + "'";
 
     private static ProcessStartInfo Start(string file, IEnumerable<string> args)
     {

@@ -27,7 +27,7 @@ internal sealed class SandboxLaunch
         Dotnet = FindDotnet();
         LibPython = FindLibPython(python.Executable);
         Isolation = options.Isolate
-            ? SandboxIsolation.Probe([HostDll, Dotnet, LibPython])
+            ? SandboxIsolation.Probe([Path.GetDirectoryName(HostDll)!, Path.GetDirectoryName(Dotnet)!, Path.GetDirectoryName(LibPython)!])
             : SandboxIsolation.None;
     }
 
