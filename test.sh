@@ -12,7 +12,7 @@ dotnet build Numina.sln --nologo -v quiet -clp:ErrorsOnly -warnaserror
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test Numina.sln --no-build --nologo -v quiet 2>&1 | tee "$log" || status=$?
+dotnet test Numina.sln --no-build --nologo 2>&1 | tee "$log" || status=$?
 
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')

@@ -52,7 +52,9 @@ public sealed class SandboxIsolation
         var keep = directoriesTheWorkerNeeds.Select(Path.GetFullPath).Distinct()
             .Where(d => PrivateRoots.Any(root => d.StartsWith(root + "/", StringComparison.Ordinal))).ToList();
         var isolation = new SandboxIsolation(unshare, prlimit, setpriv, privateTmp: unshare, keep);
-        bool privateTmp = unshare && Succeeds("unshare", "--mount", "sh", "-c", isolation.MountScript(1) + "true");
+        // The probe also checks that the bound directories show their files (they are not empty mount points).
+        var check = string.Concat(keep.Select(d => $"test -n \"$(ls -A {Quote(d)})\" && "));
+        bool privateTmp = unshare && Succeeds("unshare", "--mount", "sh", "-c", isolation.MountScript(1) + check + "true");
         return privateTmp ? isolation : new SandboxIsolation(unshare, prlimit, setpriv, privateTmp: false, []);
     }
 
@@ -92,7 +94,8 @@ public sealed class SandboxIsolation
             "/usr/bin/env", "-i", "PATH=/usr/bin:/bin", $"HOME={tmp}", $"TMPDIR={tmp}", "LANG=C.UTF-8", "PYTHONIOENCODING=utf-8",
             "PYTHONDONTWRITEBYTECODE=1", "OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1",
             "DOTNET_GCRegionRange=0x10000000", "DOTNET_GCHeapHardLimit=0x10000000", "DOTNET_EnableDiagnostics=0",
-            "DOTNET_TieredPGO=0", "DOTNET_CLI_TELEMETRY_OPTOUT=1", "DOTNET_gcServer=0",
+            "DOTNET_TieredPGO=0", "DOTNET_CLI_TELEMETRY_OPTOUT=1", "DOTNET_gcServer=0", "DOTNET_NOLOGO=1",
+            "DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1",
             dotnet, hostDll, "--libpython", libpython, "--program", python.Executable, "--preload", options.Preload,
         ]);
 
@@ -118,7 +121,7 @@ public sealed class SandboxIsolation
         foreach (var root in PrivateRoots)
             script.Append($"mount -t tmpfs -o size={(root == "/tmp" ? tmpSizeMb : 16)}m,mode=1777 tmpfs {root} && ");
         for (int i = 0; i < _keepVisible.Count; i++)
-            script.Append($"mkdir -p {Quote(_keepVisible[i])} && mount --bind /proc/self/fd/{i + 3} {Quote(_keepVisible[i])} && mount -o remount,bind,ro {Quote(_keepVisible[i])} && exec {i + 3}<&- && ");
+            script.Append($"mkdir -p {Quote(_keepVisible[i])} && mount --no-canonicalize --bind /proc/self/fd/{i + 3} {Quote(_keepVisible[i])} && mount -o remount,bind,ro {Quote(_keepVisible[i])} && exec {i + 3}<&- && ");
         return script.ToString();
     }
 
