@@ -18,13 +18,41 @@ public interface ILanguageModel : IAsyncDisposable
     ModelFacts Facts { get; }
 
     /// <summary>Evaluates the prompt once; every candidate forks from the result.</summary>
-    Task<IPromptState> EvaluatePromptAsync(string prompt, CancellationToken cancellationToken);
+    Task<IPromptState> EvaluatePromptAsync(string prompt, PromptOptions options, CancellationToken cancellationToken);
+}
+
+/// <summary>What a run will ask of an evaluated prompt: how many sequences, each up to how many tokens.</summary>
+public sealed record PromptOptions
+{
+    /// <summary>A sequence's whole context (prompt + generated + appended) stops growing here.</summary>
+    public int MaxSequenceTokens { get; init; } = 4096;
+    /// <summary>How many sequences the run wants at once (width N); the backend may queue them in waves.</summary>
+    public int Sequences { get; init; } = 1;
+}
+
+/// <summary>How the backend will hold a run's sequences: how many at once, and whether the rest wait in waves.</summary>
+public sealed record SequencePlan
+{
+    /// <summary>KV cells (tokens) of the whole pool.</summary>
+    public int PoolTokens { get; init; }
+    /// <summary>Cells reserved for each sequence beyond the shared prompt.</summary>
+    public int TokensPerSequence { get; init; }
+    /// <summary>Sequences that can decode at once; more wait until one is disposed.</summary>
+    public int Concurrent { get; init; } = int.MaxValue;
+    public int Requested { get; init; }
+    public bool Waves => Concurrent < Requested;
+
+    public override string ToString() => Waves
+        ? $"KV pool of {PoolTokens} tokens holds {Concurrent} of {Requested} sequences at once ({TokensPerSequence} tokens each beyond the prompt); the rest queue in waves"
+        : $"all {Requested} sequences fit at once";
 }
 
 /// <summary>An evaluated prompt, kept for the life of a run so that candidates can fork (and restart) from it.</summary>
 public interface IPromptState : IDisposable
 {
     int TokenCount { get; }
+
+    SequencePlan Plan { get; }
 
     /// <summary>A new sequence continuing the prompt, sharing its cached state. Restart = dispose + fork again.</summary>
     ISequence Fork(SamplingSettings sampling);

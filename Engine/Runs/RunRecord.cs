@@ -27,6 +27,8 @@ public sealed class RunRecord
     public string Executor { get; init; } = "";
     public string Prompt { get; init; } = "";
     public int PromptTokens { get; set; }
+    /// <summary>How the backend held the candidates (all at once, or in waves when the KV pool is too small).</summary>
+    public Models.SequencePlan? SequencePlan { get; set; }
     public List<Candidate> Candidates { get; init; } = [];
     public List<Decision> Decisions { get; init; } = [];
     public VoteTally Vote { get; set; } = VoteTally.Empty;

@@ -35,8 +35,10 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            using var prompt = await model.EvaluatePromptAsync(run.Record.Prompt, cancellationToken).ConfigureAwait(false);
+            var promptOptions = new PromptOptions { MaxSequenceTokens = run.Decoding.ContextSize, Sequences = run.Decoding.Width };
+            using var prompt = await model.EvaluatePromptAsync(run.Record.Prompt, promptOptions, cancellationToken).ConfigureAwait(false);
             run.Record.PromptTokens = prompt.TokenCount;
+            run.Record.SequencePlan = prompt.Plan;
             run.Publish(new RunStarted(run.Decoding.Width, run.Decoding.Depth, run.Record.Seed, request.Preset.Name, run.Record.Prompt, prompt.TokenCount));
             var candidates = run.Record.Candidates.Select(c => RunCandidateAsync(run, prompt, c, failure)).ToList();
             await Task.WhenAll(candidates).ConfigureAwait(false);

@@ -11,7 +11,9 @@ namespace Numina.Engine.Tests.Answers;
 public class RealDataAnswerTests(ITestOutputHelper output)
 {
     public static TheoryData<string> DataFiles() =>
-        new(Directory.GetFiles(Repo.SharedData, "*.jsonl").Select(Path.GetFileName).OfType<string>().Order());
+        Directory.Exists(Repo.SharedData)
+            ? new(Directory.GetFiles(Repo.SharedData, "*.jsonl").Select(Path.GetFileName).OfType<string>().Order())
+            : throw new DirectoryNotFoundException($"The evaluation sets are expected in {Repo.SharedData} (shared/data beside the checkout).");
 
     [Theory]
     [MemberData(nameof(DataFiles))]

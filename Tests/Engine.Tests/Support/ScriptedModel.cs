@@ -27,14 +27,15 @@ public sealed class ScriptedModel(Func<ScriptCall, string> script) : ILanguageMo
         get { lock (_calls) return _calls.ToList(); }
     }
 
-    public Task<IPromptState> EvaluatePromptAsync(string prompt, CancellationToken cancellationToken) =>
-        Task.FromResult<IPromptState>(new Prompt(this, prompt));
+    public Task<IPromptState> EvaluatePromptAsync(string prompt, PromptOptions options, CancellationToken cancellationToken) =>
+        Task.FromResult<IPromptState>(new Prompt(this, prompt, options));
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private sealed class Prompt(ScriptedModel model, string text) : IPromptState
+    private sealed class Prompt(ScriptedModel model, string text, PromptOptions options) : IPromptState
     {
         public int TokenCount => text.Length;
+        public SequencePlan Plan { get; } = new() { Requested = options.Sequences };
 
         public ISequence Fork(SamplingSettings sampling)
         {

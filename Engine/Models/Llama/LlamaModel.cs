@@ -1,0 +1,231 @@
+using System.Text;
+using LLama;
+using LLama.Batched;
+using LLama.Common;
+using LLama.Native;
+using Microsoft.Extensions.Logging;
+using Numina.Engine.Models.Gguf;
+
+namespace Numina.Engine.Models.Llama;
+
+/// <summary>
+/// <see cref="ILanguageModel"/> on LLamaSharp's <see cref="BatchedExecutor"/>, the way llama.cpp's examples/batched
+/// does it: the prompt is evaluated once into a root conversation; each candidate is a fork sharing its KV cells.
+/// One decode loop advances every sequence that is inside <see cref="ISequence.GenerateAsync"/> by one token per step
+/// (prompt the pending tokens of each → one Infer for all → sample each). A sequence that stopped for its code to
+/// run simply has no request; <see cref="ISequence.Append"/> queues its tool output, fed with its next step.
+/// </summary>
+public sealed partial class LlamaModel : ILanguageModel
+{
+    private readonly LLamaWeights _weights;
+    private readonly BatchedExecutor _executor;
+    private readonly LlamaModelOptions _options;
+    private readonly ILogger? _log;
+    private readonly object _gate = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly List<Sequence> _live = [];
+    private readonly List<PromptJob> _prompts = [];
+    private readonly Queue<Sequence> _waiting = new();
+    private readonly List<Conversation> _disposeAfterInfer = [];
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly Task _loop;
+    private int _reservedTokens;
+    private int _liveConversations;
+    private bool _inferring;
+
+    public ModelFacts Facts { get; }
+    public GgufHeader Header { get; }
+    public int PoolTokens { get; }
+    public LLamaWeights Weights => _weights;
+
+    private LlamaModel(LLamaWeights weights, BatchedExecutor executor, LlamaModelOptions options, GgufHeader header, ILogger? log)
+    {
+        (_weights, _executor, _options, Header, _log) = (weights, executor, options, header, log);
+        PoolTokens = (int)executor.Context.ContextSize;
+        Facts = ModelFactsFrom(header, options);
+        _loop = Task.Factory.StartNew(DecodeLoopAsync, TaskCreationOptions.LongRunning).Unwrap();
+    }
+
+    /// <summary>Loads a GGUF model, with a clear error for a missing, non-GGUF, corrupt or unsupported file.</summary>
+    public static LlamaModel Load(LlamaModelOptions options, ILogger? log = null)
+    {
+        if (string.IsNullOrWhiteSpace(options.Path)) throw new ModelFileException("No model file is configured (Engine:Model:Path).");
+        if (options.KvPoolTokens < 64) throw new ArgumentException($"The KV pool must hold at least 64 tokens (got {options.KvPoolTokens}).");
+        if (options.MaxParallelSequences is < 2 or > 256) throw new ArgumentException($"Max parallel sequences must be between 2 and 256 (got {options.MaxParallelSequences}).");
+        var header = GgufReader.ReadHeader(options.Path);
+        var architecture = header.GetString("general.architecture")
+            ?? throw new ModelFileException($"'{options.Path}' has no general.architecture: it is not a model file llama.cpp can run.");
+        LlamaNative.EnsureConfigured(log);
+        var parameters = new ModelParams(options.Path)
+        {
+            ContextSize = (uint)options.KvPoolTokens,
+            GpuLayerCount = options.GpuLayers,
+            BatchSize = (uint)options.BatchSize,
+            UBatchSize = (uint)Math.Min(options.BatchSize, 512),
+            SeqMax = (uint)options.MaxParallelSequences,
+            Threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount,
+            BatchThreads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount,
+            KVUnified = true,
+        };
+        LLamaWeights weights;
+        try
+        {
+            weights = LLamaWeights.LoadFromFile(parameters);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            var why = LlamaNative.LastError ?? e.Message;
+            throw new ModelFileException($"llama.cpp could not load '{options.Path}' (architecture '{architecture}'): {why}", e);
+        }
+        try
+        {
+            return new LlamaModel(weights, new BatchedExecutor(weights, parameters), options, header, log);
+        }
+        catch (Exception e)
+        {
+            weights.Dispose();
+            throw new ModelFileException($"llama.cpp could not create a context for '{options.Path}' with a {options.KvPoolTokens}-token KV pool: {LlamaNative.LastError ?? e.Message}", e);
+        }
+    }
+
+    private static ModelFacts ModelFactsFrom(GgufHeader header, LlamaModelOptions options)
+    {
+        var arch = header.GetString("general.architecture") ?? "";
+        return new ModelFacts
+        {
+            Name = header.GetString("general.name") ?? Path.GetFileNameWithoutExtension(options.Path),
+            Architecture = arch,
+            Parameters = header.ParameterCount,
+            Quantization = FileTypeName(header.GetInteger("general.file_type")),
+            ContextLength = (int)(header.GetInteger($"{arch}.context_length") ?? 0),
+            ChatTemplate = header.GetString("tokenizer.chat_template"),
+            Device = options.GpuLayers > 0 ? $"GPU ({options.GpuLayers} layers offloaded)" : "CPU",
+        };
+    }
+
+    private static string FileTypeName(long? fileType) => fileType switch
+    {
+        null => "unknown",
+        0 => "F32", 1 => "F16", 2 => "Q4_0", 3 => "Q4_1", 7 => "Q8_0", 8 => "Q5_0", 9 => "Q5_1", 10 => "Q2_K",
+        11 => "Q3_K_S", 12 => "Q3_K_M", 13 => "Q3_K_L", 14 => "Q4_K_S", 15 => "Q4_K_M", 16 => "Q5_K_S", 17 => "Q5_K_M",
+        18 => "Q6_K", 32 => "BF16",
+        _ => $"file type {fileType}",
+    };
+
+    /// <summary>Tokenizes text the way it will enter a sequence (no BOS, special tokens as plain text).</summary>
+    public int[] Tokenize(string text, bool addBos = false)
+    {
+        lock (_gate) return _weights.Tokenize(text, addBos, special: false, Encoding.UTF8).Select(t => (int)t).ToArray();
+    }
+
+    public string Detokenize(IEnumerable<int> tokens)
+    {
+        var decoder = new StreamingTokenDecoder(Encoding.UTF8, _weights);
+        foreach (var t in tokens) decoder.Add(t);
+        return decoder.Read();
+    }
+
+    public async Task<IPromptState> EvaluatePromptAsync(string prompt, PromptOptions options, CancellationToken cancellationToken)
+    {
+        var tokens = _weights.Tokenize(prompt, true, false, Encoding.UTF8);
+        int perSequence = options.MaxSequenceTokens - tokens.Length;
+        if (perSequence < 1)
+            throw new InvalidOperationException($"The prompt has {tokens.Length} tokens: a context size of {options.MaxSequenceTokens} leaves no room to generate. Raise the context size.");
+        PromptJob job;
+        lock (_gate)
+        {
+            int free = PoolTokens - _reservedTokens;
+            if (tokens.Length + perSequence > free)
+                throw new InvalidOperationException(
+                    $"The KV pool ({PoolTokens} tokens, {free} free) cannot hold even one candidate: the prompt ({tokens.Length}) plus a {options.MaxSequenceTokens}-token context. " +
+                    $"Lower the context size or raise Engine:Model:KvPoolTokens.");
+            _reservedTokens += tokens.Length;
+            int bySlots = _options.MaxParallelSequences - 1 - _liveConversations;
+            int concurrent = Math.Max(1, Math.Min(bySlots, (free - tokens.Length) / perSequence));
+            var plan = new SequencePlan { PoolTokens = PoolTokens, TokensPerSequence = perSequence, Concurrent = concurrent, Requested = options.Sequences };
+            job = new PromptJob(this, _executor.Create(), tokens.ToList(), perSequence, plan);
+            _liveConversations++;
+            _prompts.Add(job);
+        }
+        if (job.Plan.Waves) _log?.LogInformation("{Plan}", job.Plan);
+        _wake.Release();
+        using (cancellationToken.Register(() => job.Done.TrySetCanceled(cancellationToken)))
+        {
+            try { await job.Done.Task.ConfigureAwait(false); }
+            catch { job.Dispose(); throw; }
+        }
+        return job;
+    }
+
+    /// <summary>One evaluated prompt: the root conversation that candidates fork from.</summary>
+    /// <remarks>
+    /// The root evaluates all prompt tokens but the last; every fork feeds that last token itself, so each fork gets
+    /// its own fresh logits whenever it starts (the root's logits go stale as soon as other batches run).
+    /// </remarks>
+    private sealed class PromptJob(LlamaModel model, Conversation root, List<LLamaToken> tokens, int perSequence, SequencePlan plan) : IPromptState
+    {
+        public Conversation Root { get; } = root;
+        public List<LLamaToken> Pending { get; } = tokens[..^1];
+        public LLamaToken LastToken { get; } = tokens[^1];
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int TokenCount { get; } = tokens.Count;
+        public int PerSequence { get; } = perSequence;
+        public SequencePlan Plan { get; } = plan;
+        public bool Disposed { get; private set; }
+
+        public ISequence Fork(SamplingSettings sampling)
+        {
+            ObjectDisposedException.ThrowIf(Disposed, this);
+            if (!Done.Task.IsCompletedSuccessfully) throw new InvalidOperationException("The prompt has not been evaluated.");
+            var sequence = new Sequence(model, this, sampling);
+            model.Enqueue(sequence);
+            return sequence;
+        }
+
+        public void Dispose()
+        {
+            lock (model._gate)
+            {
+                if (Disposed) return;
+                Disposed = true;
+                model._prompts.Remove(this);
+                model._reservedTokens -= TokenCount;
+                model.Release(Root);
+            }
+            model._wake.Release();
+        }
+    }
+
+    private void Enqueue(Sequence sequence)
+    {
+        lock (_gate) _waiting.Enqueue(sequence);
+        _wake.Release();
+    }
+
+    /// <summary>
+    /// Disposes a conversation (freeing its KV cells and sequence id) now, or after the current Infer when one is
+    /// running or when tokens of this conversation are still queued in a batch. Call with the lock held.
+    /// </summary>
+    private void Release(Conversation conversation)
+    {
+        if (_inferring || conversation.RequiresInference) _disposeAfterInfer.Add(conversation);
+        else
+        {
+            conversation.Dispose();
+            _liveConversations--;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+        _wake.Release();
+        try { await _loop.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        lock (_gate)
+        {
+            foreach (var s in _live.ToList()) s.Fail(new ObjectDisposedException(nameof(LlamaModel)));
+            _executor.Dispose();
+            _weights.Dispose();
+        }
+    }
+}

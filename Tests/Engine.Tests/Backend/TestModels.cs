@@ -1,0 +1,25 @@
+using Numina.Engine.Models.Gguf;
+using Numina.Engine.Models.Llama;
+
+namespace Numina.Engine.Tests.Backend;
+
+/// <summary>Random llama models generated at test time (no model binary is committed for tests).</summary>
+public static class TestModels
+{
+    public static readonly LlamaShape TinyShape = new() { Dim = 64, Layers = 2, Heads = 4, KvHeads = 2, FeedForward = 128, ContextLength = 4096 };
+    private static readonly Lazy<string> TinyPath = new(() => Write("tiny", TinyShape, seed: 7, scale: 0.4f));
+
+    public static string Tiny => TinyPath.Value;
+
+    public static string Write(string name, LlamaShape shape, int seed, float scale = 0.05f, string architecture = "llama")
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "numina-test-models");
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, $"{name}-{seed}-{Guid.NewGuid():N}.gguf");
+        LlamaGguf.WriteRandom(path, shape, seed, scale, architecture);
+        return path;
+    }
+
+    public static LlamaModel Load(string? path = null, int pool = 8192, int parallel = 64) =>
+        LlamaModel.Load(new LlamaModelOptions { Path = path ?? Tiny, KvPoolTokens = pool, MaxParallelSequences = parallel, Threads = 2 });
+}
