@@ -76,8 +76,12 @@ public static class LlamaGguf
         w.Write(path);
     }
 
-    /// <summary>A random model (norms 1, other weights normal with std <paramref name="scale"/>), reproducible from its seed.</summary>
-    public static void WriteRandom(string path, LlamaShape shape, int seed, float scale = 0.05f, string architecture = "llama")
+    /// <summary>
+    /// A random model (norms 1, other weights normal with std <paramref name="scale"/>), reproducible from its seed.
+    /// With <paramref name="preferPrintable"/>, the output rows of control and byte tokens are shrunk so that the
+    /// model mostly writes printable ASCII and spaces: its text then re-tokenizes to the very tokens it sampled.
+    /// </summary>
+    public static void WriteRandom(string path, LlamaShape shape, int seed, float scale = 0.05f, string architecture = "llama", bool preferPrintable = false)
     {
         var rng = new Random(seed);
         Write(path, shape, (name, dims) =>
@@ -91,6 +95,8 @@ public static class LlamaGguf
                     double u1 = 1 - rng.NextDouble(), u2 = rng.NextDouble();
                     data[i] = (float)(scale * Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
                 }
+            if (preferPrintable && name == "output.weight")
+                for (long i = 0; i < (long)CharacterVocabulary.Space * shape.Dim; i++) data[i] *= 0.02f;
             return data;
         }, name: $"random-{seed}", architecture: architecture);
     }

@@ -5,26 +5,240 @@ using Xunit.Abstractions;
 
 namespace Numina.Engine.Tests.Backend;
 
+/// <summary>Real LLamaSharp decoding on random GGUF models generated here.</summary>
 [Collection("llama")]
 public class LlamaBackendTests(ITestOutputHelper output)
 {
     private static readonly PromptOptions Options = new() { MaxSequenceTokens = 1024, Sequences = 8 };
+    private const string Prompt = "### Problem: What is $2 + 2$?\n### Solution: ";
 
-    private static async Task<string> Generate(ISequence s, int tokens, params string[] stops)
+    private static async Task<Generation> Generate(ISequence s, int tokens, params string[] stops) =>
+        await s.GenerateAsync(new GenerationRequest { MaxNewTokens = tokens, StopStrings = stops }, null, CancellationToken.None);
+
+    private static SamplingSettings Sampler(ulong seed, double temperature = 1.0) => new() { Seed = seed, Temperature = temperature };
+
+    [Theory]
+    [InlineData("plain words and spaces")]
+    [InlineData("  two leading spaces, trailing  ")]
+    [InlineData("line one\nline two\n\n\ttabbed")]
+    [InlineData("\\boxed{\\frac{1}{2}} and \\( x^2 \\)")]
+    [InlineData("```python\nprint({'a': [1, 2]})\n```\n```output\n")]
+    [InlineData("non-ASCII: é ß ∑ 数学 🙂")] // (U+2581 itself cannot round-trip: SentencePiece uses it for the space)
+    [InlineData("</s> <s> <unk> stay text")]
+    public async Task Tokenize_and_detokenize_round_trip_exactly(string text)
     {
-        var g = await s.GenerateAsync(new GenerationRequest { MaxNewTokens = tokens, StopStrings = stops }, null, CancellationToken.None);
-        return g.Text;
+        await using var model = TestModels.Load();
+        var tokens = model.Tokenize(text);
+        Assert.Equal(CharacterVocabulary.Encode(text), tokens);
+        Assert.Equal(text, model.Detokenize(tokens));
+        Assert.Equal(text, CharacterVocabulary.Decode(tokens));
     }
 
     [Fact]
-    public async Task Smoke()
+    public async Task Model_facts_come_from_the_file()
     {
         await using var model = TestModels.Load();
-        using var prompt = await model.EvaluatePromptAsync("### Problem: 2+2?\n### Solution: ", Options, CancellationToken.None);
-        using var a = prompt.Fork(new SamplingSettings { Seed = 1, Temperature = 0.8 });
-        var text = await Generate(a, 40);
-        output.WriteLine(text);
-        Assert.Equal(40, a.Tokens.Generated);
-        output.WriteLine(model.Facts.ToString());
+        Assert.Equal("llama", model.Facts.Architecture);
+        Assert.Equal(TestModels.TinyShape.Parameters, model.Facts.Parameters);
+        Assert.Equal("F32", model.Facts.Quantization);
+        Assert.Equal(4096, model.Facts.ContextLength);
+        Assert.Equal("CPU", model.Facts.Device);
+    }
+
+    [Fact]
+    public async Task Same_seed_gives_the_same_text()
+    {
+        await using var model = TestModels.Load();
+        using var prompt = await model.EvaluatePromptAsync(Prompt, Options, CancellationToken.None);
+        using var a = prompt.Fork(Sampler(11));
+        using var b = prompt.Fork(Sampler(11));
+        using var c = prompt.Fork(Sampler(12));
+        var ta = (await Generate(a, 60)).Text;
+        var tb = (await Generate(b, 60)).Text;
+        var tc = (await Generate(c, 60)).Text;
+        Assert.Equal(ta, tb);
+        Assert.NotEqual(ta, tc);
+    }
+
+    [Fact]
+    public async Task A_candidates_text_is_the_same_alone_or_among_seven_others()
+    {
+        await using var model = TestModels.Load();
+        using var prompt = await model.EvaluatePromptAsync(Prompt, Options, CancellationToken.None);
+        string alone;
+        using (var s = prompt.Fork(Sampler(100))) alone = (await Generate(s, 80)).Text;
+
+        var sequences = Enumerable.Range(0, 8).Select(i => prompt.Fork(Sampler(100 + (ulong)i))).ToList();
+        // Staggered: the others join and leave the batch at different steps.
+        var texts = await Task.WhenAll(sequences.Select((s, i) => Generate(s, 80 - 7 * i)));
+        foreach (var s in sequences) s.Dispose();
+        Assert.Equal(alone, texts[0].Text);
+        Assert.Equal(8, texts.Select(t => t.Text).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_stop_string_spanning_tokens_is_detected_and_kept()
+    {
+        await using var model = TestModels.Load();
+        using var prompt = await model.EvaluatePromptAsync(Prompt, Options, CancellationToken.None);
+        string free;
+        using (var s = prompt.Fork(Sampler(5, temperature: 0.5))) free = (await Generate(s, 120)).Text;
+        Assert.True(TestModels.IsPlain(free), "the test model should write plain ASCII: " + free);
+        // Three characters from the middle: three tokens in this vocabulary.
+        var stop = free.Substring(60, 3);
+        int expectedEnd = free.IndexOf(stop, StringComparison.Ordinal) + stop.Length;
+        using var again = prompt.Fork(Sampler(5, temperature: 0.5));
+        var g = await Generate(again, 120, "never-appears", stop);
+        Assert.Equal(StopReason.StopString, g.StopReason);
+        Assert.Equal(stop, g.StopString);
+        Assert.Equal(free[..expectedEnd], g.Text);
+        Assert.Equal(model.Tokenize(g.Text).Length, g.TokenCount);
+    }
+
+    [Fact]
+    public async Task Token_limit_and_end_of_sequence_are_reported()
+    {
+        await using var model = TestModels.Load();
+        using var prompt = await model.EvaluatePromptAsync(Prompt, Options, CancellationToken.None);
+        using var s = prompt.Fork(Sampler(3));
+        var g = await Generate(s, 25);
+        Assert.Equal(StopReason.TokenLimit, g.StopReason);
+        Assert.Equal(25, g.TokenCount);
+        Assert.Equal(25, s.Tokens.Generated);
+    }
+
+    [Fact]
+    public async Task Appended_output_enters_the_candidates_own_context()
+    {
+        await using var model = TestModels.Load();
+        using var prompt = await model.EvaluatePromptAsync(Prompt, Options, CancellationToken.None);
+        using var s = prompt.Fork(Sampler(9, temperature: 0));
+        var first = await Generate(s, 30);
+        Assert.True(TestModels.IsPlain(first.Text), "the test model should write plain ASCII: " + first.Text);
+        var before = s.Tokens;
+        const string output = "4\n```\nSo the answer is ";
+        int appended = s.Append(output);
+        Assert.Equal(model.Tokenize(output).Length, appended);
+        Assert.Equal(before.Total + appended, s.Tokens.Total);
+        Assert.Equal(appended, s.Tokens.Appended);
+        var next = await Generate(s, 30);
+
+        // The same greedy continuation as a fresh prompt holding the whole transcript: the output really is in context.
+        using var whole = await model.EvaluatePromptAsync(Prompt + first.Text + output, Options, CancellationToken.None);
+        using var reference = whole.Fork(Sampler(9, temperature: 0));
+        Assert.Equal((await Generate(reference, 30)).Text, next.Text);
+        Assert.Equal(prompt.TokenCount, s.Tokens.SharedPrompt);
+    }
+
+    [Fact]
+    public async Task Every_generated_piece_reports_the_models_probability()
+    {
+        await using var model = TestModels.Load();
+        using var prompt = await model.EvaluatePromptAsync(Prompt, Options, CancellationToken.None);
+        using var s = prompt.Fork(Sampler(4));
+        var pieces = new List<GeneratedPiece>();
+        var g = await s.GenerateAsync(new GenerationRequest { MaxNewTokens = 40 }, p => pieces.Add(p), CancellationToken.None);
+        Assert.Equal(g.Text, string.Concat(pieces.Select(p => p.Text)));
+        Assert.All(pieces, p => Assert.InRange(p.Probability, 1e-9f, 1f));
+        using var greedy = prompt.Fork(Sampler(4, temperature: 0));
+        var top = new List<float>();
+        await greedy.GenerateAsync(new GenerationRequest { MaxNewTokens = 20 }, p => top.Add(p.Probability), CancellationToken.None);
+        Assert.True(top.Average() > pieces.Average(p => p.Probability), "greedy tokens are the likeliest");
+    }
+
+    [Fact]
+    public async Task Cancellation_mid_decode_leaves_the_backend_reusable()
+    {
+        await using var model = TestModels.Load();
+        using var prompt = await model.EvaluatePromptAsync(Prompt, Options, CancellationToken.None);
+        using var cts = new CancellationTokenSource();
+        var victims = Enumerable.Range(0, 4).Select(i => prompt.Fork(Sampler((ulong)i))).ToList();
+        int seen = 0;
+        var runs = victims.Select(v => v.GenerateAsync(new GenerationRequest { MaxNewTokens = 900 },
+            _ => { if (Interlocked.Increment(ref seen) == 50) cts.Cancel(); }, cts.Token)).ToList();
+        foreach (var run in runs) await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        foreach (var v in victims) v.Dispose();
+
+        using var fresh = prompt.Fork(Sampler(11));
+        using var reference = prompt.Fork(Sampler(11));
+        Assert.Equal((await Generate(reference, 40)).Text, (await Generate(fresh, 40)).Text);
+        output.WriteLine($"cancelled after {seen} pieces");
+    }
+
+    [Fact]
+    public async Task A_full_pool_queues_candidates_in_waves_and_frees_cells_on_dispose()
+    {
+        // 600 cells; each candidate may grow to 200 tokens: only a few fit at once.
+        await using var model = TestModels.Load(pool: 600);
+        using var prompt = await model.EvaluatePromptAsync(Prompt, new PromptOptions { MaxSequenceTokens = 200, Sequences = 12 }, CancellationToken.None);
+        Assert.True(prompt.Plan.Waves);
+        Assert.InRange(prompt.Plan.Concurrent, 1, 4);
+        output.WriteLine(prompt.Plan.ToString());
+        var texts = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
+        {
+            using var s = prompt.Fork(Sampler((ulong)i));
+            return await Generate(s, 150);
+        }));
+        Assert.All(texts, t => Assert.Equal(150, t.TokenCount));
+    }
+
+    [Fact]
+    public async Task A_context_too_small_is_a_clear_error()
+    {
+        await using var model = TestModels.Load(pool: 256);
+        var tooSmall = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            model.EvaluatePromptAsync(Prompt, new PromptOptions { MaxSequenceTokens = 20 }, CancellationToken.None));
+        Assert.Contains("leaves no room to generate", tooSmall.Message);
+        var poolTooSmall = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            model.EvaluatePromptAsync(Prompt, new PromptOptions { MaxSequenceTokens = 4096 }, CancellationToken.None));
+        Assert.Contains("cannot hold even one candidate", poolTooSmall.Message);
+    }
+}
+
+public class ModelFileErrorTests
+{
+    [Fact]
+    public void A_missing_file_is_named()
+    {
+        var e = Assert.Throws<ModelFileException>(() => TestModels.Load("/nonexistent/model.gguf"));
+        Assert.Contains("/nonexistent/model.gguf", e.Message);
+        Assert.Contains("does not exist", e.Message);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_gguf_is_refused()
+    {
+        var path = Path.GetTempFileName();
+        File.WriteAllText(path, "this is a text file, not a model");
+        var e = Assert.Throws<ModelFileException>(() => TestModels.Load(path));
+        Assert.Contains("is not a GGUF model file", e.Message);
+    }
+
+    [Fact]
+    public void A_truncated_file_is_called_corrupt()
+    {
+        var path = Path.GetTempFileName();
+        var bytes = File.ReadAllBytes(TestModels.Tiny);
+        File.WriteAllBytes(path, bytes[..2000]);
+        var e = Assert.Throws<ModelFileException>(() => TestModels.Load(path));
+        Assert.Contains("truncated or corrupt", e.Message);
+    }
+
+    [Fact]
+    public void Damaged_tensor_data_is_refused_by_llama_cpp_with_the_reason()
+    {
+        var path = Path.GetTempFileName();
+        var bytes = File.ReadAllBytes(TestModels.Tiny);
+        File.WriteAllBytes(path, bytes[..(bytes.Length - 5000)]); // header intact, data cut short
+        var e = Assert.Throws<ModelFileException>(() => TestModels.Load(path));
+        Assert.Contains("llama.cpp could not load", e.Message);
+    }
+
+    [Fact]
+    public void An_unsupported_architecture_is_named()
+    {
+        var path = TestModels.Write("bogus", TestModels.TinyShape with { Layers = 1 }, seed: 1, architecture: "bogusarch");
+        var e = Assert.Throws<ModelFileException>(() => TestModels.Load(path));
+        Assert.Contains("bogusarch", e.Message);
     }
 }
