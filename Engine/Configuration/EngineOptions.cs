@@ -21,8 +21,9 @@ public sealed record EngineOptions
     public required SandboxOptions Sandbox { get; init; }
     /// <summary>Which executor runs code: the pythonnet sandbox, or a python3 child process per block/session.</summary>
     public ExecutorKind Executor { get; init; } = ExecutorKind.Sandbox;
-    /// <summary>The GGUF file the workbench loads (relative paths are relative to the configuration file).</summary>
-    public string ModelPath { get; init; } = "";
+    /// <summary>The GGUF model the workbench loads; a relative path is taken from the configuration file's folder.</summary>
+    public required Models.Llama.LlamaModelOptions Model { get; init; }
+    public string ModelPath => Model.Path;
     public string StoragePath { get; init; } = "";
 
     public Preset Preset(string? name = null) => Presets.Get(name ?? DefaultPreset);
@@ -35,7 +36,8 @@ public sealed record EngineOptions
         _ => throw new ArgumentOutOfRangeException(nameof(Executor)),
     };
 
-    public static EngineOptions Load(IConfiguration configuration)
+    /// <param name="baseDirectory">The configuration file's folder: relative model and storage paths start there.</param>
+    public static EngineOptions Load(IConfiguration configuration, string? baseDirectory = null)
     {
         var engine = configuration.GetSection("Engine");
         var problems = new List<string>();
@@ -68,6 +70,14 @@ public sealed record EngineOptions
         var sandbox = Bind(engine.GetSection("Sandbox"), new SandboxOptions(), problems, "Engine:Sandbox");
         if (sandbox.Workers is < 1 or > 64) problems.Add($"Engine:Sandbox:Workers must be between 1 and 64 (got {sandbox.Workers}).");
         if (sandbox.PythonMemoryMb < 64) problems.Add($"Engine:Sandbox:PythonMemoryMb must be at least 64 (got {sandbox.PythonMemoryMb}).");
+        var model = Bind(engine.GetSection("Model"), new Models.Llama.LlamaModelOptions(), problems, "Engine:Model");
+        if (model.Path.Length > 0 && !Path.IsPathRooted(model.Path) && baseDirectory is not null)
+            model = model with { Path = Path.GetFullPath(Path.Combine(baseDirectory, model.Path)) };
+        if (model.KvPoolTokens < 64) problems.Add($"Engine:Model:KvPoolTokens must be at least 64 (got {model.KvPoolTokens}).");
+        if (model.MaxParallelSequences is < 2 or > 256) problems.Add($"Engine:Model:MaxParallelSequences must be between 2 and 256 (got {model.MaxParallelSequences}).");
+        var storage = engine["Storage:Path"] ?? "";
+        if (storage.Length > 0 && !Path.IsPathRooted(storage) && baseDirectory is not null)
+            storage = Path.GetFullPath(Path.Combine(baseDirectory, storage));
         var defaultPreset = defaults["Preset"] ?? BuiltInPresets.Numina.Name;
         if (!presets.Any(x => string.Equals(x.Name, defaultPreset, StringComparison.OrdinalIgnoreCase)))
             problems.Add($"Engine:Defaults:Preset names an unknown preset '{defaultPreset}'.");
@@ -81,8 +91,8 @@ public sealed record EngineOptions
             Python = python,
             Sandbox = sandbox,
             Executor = executor,
-            ModelPath = engine["Model:Path"] ?? "",
-            StoragePath = engine["Storage:Path"] ?? "",
+            Model = model,
+            StoragePath = storage,
         };
     }
 

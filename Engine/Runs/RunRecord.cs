@@ -23,8 +23,8 @@ public sealed class RunRecord
     /// <summary>The run's global seed (drawn when the settings gave none); each attempt's seed derives from it.</summary>
     public ulong Seed { get; init; }
     public AnswerPolicy AnswerPolicy { get; init; }
-    public string Model { get; init; } = "";
-    public string Executor { get; init; } = "";
+    public Models.ModelFacts? Model { get; init; }
+    public Execution.ExecutorFacts? Executor { get; init; }
     public string Prompt { get; init; } = "";
     public int PromptTokens { get; set; }
     /// <summary>How the backend held the candidates (all at once, or in waves when the KV pool is too small).</summary>
@@ -38,7 +38,7 @@ public sealed class RunRecord
     public bool? Correct { get; set; }
     public string? Error { get; set; }
 
-    [JsonIgnore] public double ElapsedSeconds => ((FinishedAt ?? DateTimeOffset.UtcNow) - StartedAt).TotalSeconds;
+    public double ElapsedSeconds => ((FinishedAt ?? DateTimeOffset.UtcNow) - StartedAt).TotalSeconds;
     public int GeneratedTokens => Candidates.Sum(c => c.GeneratedTokens);
     public int AppendedTokens => Candidates.Sum(c => c.AppendedTokens);
     public int Executions => Candidates.Sum(c => c.Attempts.Sum(a => a.Executions));

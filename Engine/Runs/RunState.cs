@@ -36,8 +36,8 @@ internal sealed class RunState
             Settings = request.Settings,
             Seed = request.Settings.Decoding.Seed ?? Seeds.Draw(),
             AnswerPolicy = request.Settings.AnswerPolicy ?? request.Preset.AnswerPolicy,
-            Model = model.Facts.Name,
-            Executor = executor.Facts.Name,
+            Model = model.Facts,
+            Executor = executor.Facts,
             Prompt = request.Preset.RenderPrompt(request.Problem.Text),
             Candidates = Enumerable.Range(0, request.Settings.Decoding.Width).Select(i => new Candidate { Index = i }).ToList(),
         };

@@ -21,5 +21,9 @@ public static class CommonOptions
         return new ConfigurationBuilder().AddJsonFile(path, optional: false).AddEnvironmentVariables("NUMINA_").Build();
     }
 
-    public static EngineOptions LoadEngineOptions(ParseResult parse) => EngineOptions.Load(ReadConfiguration(ConfigPath(parse)));
+    public static EngineOptions LoadEngineOptions(ParseResult parse)
+    {
+        var path = ConfigPath(parse);
+        return EngineOptions.Load(ReadConfiguration(path), Path.GetDirectoryName(path));
+    }
 }

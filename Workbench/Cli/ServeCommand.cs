@@ -31,7 +31,7 @@ public static class ServeCommand
         builder.Configuration.AddConfiguration(CommonOptions.ReadConfiguration(configPath));
         if (parse.GetValue(Urls) is { } urls) builder.WebHost.UseUrls(urls);
 
-        var engineOptions = EngineOptions.Load(builder.Configuration);
+        var engineOptions = EngineOptions.Load(builder.Configuration, Path.GetDirectoryName(configPath));
         builder.Services.AddSingleton(engineOptions);
         builder.Services.AddSingleton<ICodeExecutor>(services => engineOptions.CreateExecutor(services.GetRequiredService<ILoggerFactory>().CreateLogger("Sandbox")));
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();

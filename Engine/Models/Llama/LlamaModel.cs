@@ -65,7 +65,10 @@ public sealed partial class LlamaModel : ILanguageModel
             SeqMax = (uint)options.MaxParallelSequences,
             Threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount,
             BatchThreads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount,
-            KVUnified = true,
+            KVUnified = true, // forks share the prompt's cells (seq_cp needs one unified pool)
+            FlashAttention = options.FlashAttention,
+            TypeK = options.KvCacheF32 ? GGMLType.GGML_TYPE_F32 : GGMLType.GGML_TYPE_F16,
+            TypeV = options.KvCacheF32 ? GGMLType.GGML_TYPE_F32 : GGMLType.GGML_TYPE_F16,
         };
         LLamaWeights weights;
         try

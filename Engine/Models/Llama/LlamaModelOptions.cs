@@ -14,4 +14,15 @@ public sealed record LlamaModelOptions
     public int BatchSize { get; init; } = 1024;
     /// <summary>Most sequences alive at once (llama.cpp n_seq_max, at most 256); more candidates wait in waves.</summary>
     public int MaxParallelSequences { get; init; } = 64;
+    /// <summary>
+    /// Keep the KV cache in F32 (twice the memory of F16). Batches of different shapes give a token's keys and values
+    /// last-bit differences; F16 storage rounds them apart (token probabilities moved by ~1e-4 here), enough to flip a
+    /// sampled token now and then, so a candidate's text would depend on which others shared its steps.
+    /// </summary>
+    public bool KvCacheF32 { get; init; } = true;
+    /// <summary>
+    /// llama.cpp's flash attention. Faster on GPUs, but its CPU kernel accumulates in F16: probabilities moved by
+    /// ~1e-3 with the batch's shape here, and reruns of the same seed diverged. Off unless speed matters more.
+    /// </summary>
+    public bool FlashAttention { get; init; }
 }
