@@ -210,6 +210,7 @@ public sealed partial class LlamaModel
     private void Feed(Conversation conversation, List<LLamaToken> pending)
     {
         int n = Math.Min(pending.Count, _options.BatchSize);
+        _promptedTokens += n;
         conversation.Prompt(pending.GetRange(0, n));
         pending.RemoveRange(0, n);
     }
@@ -231,6 +232,7 @@ public sealed partial class LlamaModel
                 continue;
             }
             s.Pending.Add(token);
+            _sampledTokensFed++;
             s.Decoder.Add(token);
             var piece = s.Decoder.Read();
             int before = r.Text.Length;

@@ -32,6 +32,10 @@ public sealed partial class LlamaModel : ILanguageModel
     private int _reservedTokens;
     private int _liveConversations;
     private bool _inferring;
+    private long _promptedTokens, _sampledTokensFed;
+
+    /// <summary>Tokens evaluated from prompts and appended tool output (not the model's own sampled tokens).</summary>
+    public long PrefillTokens => Interlocked.Read(ref _promptedTokens) - Interlocked.Read(ref _sampledTokensFed);
 
     public ModelFacts Facts { get; }
     public GgufHeader Header { get; }
