@@ -1,0 +1,131 @@
+using System.Text.Json;
+using Numina.Engine.Runs;
+
+namespace Numina.Workbench.Tests;
+
+public class CliTests
+{
+    private static async Task<string> RandomModel()
+    {
+        var path = WorkbenchCli.Temp("model.gguf");
+        var made = await WorkbenchCli.Run("random-model", path, "--seed", "3");
+        Assert.Equal(0, made.ExitCode);
+        Assert.Contains("parameters", made.Stdout);
+        return path;
+    }
+
+    /// <summary>
+    /// A configuration whose preset uses single-letter fences, so a random model runs code often. Its sandbox workers
+    /// run as uids 62000+, apart from the engine tests' 61000+ (those check /proc for processes left behind).
+    /// </summary>
+    private static string LettersConfig()
+    {
+        var path = WorkbenchCli.Temp("appsettings.json");
+        File.WriteAllText(path, """
+            { "Engine": {
+                "Presets": { "Letters": { "BasedOn": "Numina", "PromptTemplate": "{problem} ", "CodeOpen": "x", "CodeClose": "y", "StopString": "z", "ExecutorHeader": "", "TimeoutSeconds": 2 } },
+                "Sandbox": { "Workers": 2, "FirstUid": 62000 },
+                "Model": { "KvPoolTokens": 8192 } } }
+            """);
+        return path;
+    }
+
+    [Fact]
+    public async Task Solve_prints_the_whole_run_record_as_json_and_progress_on_stderr()
+    {
+        var model = await RandomModel();
+        var result = await WorkbenchCli.Run("solve", "What is $2+3$?", "--model", model, "--config", LettersConfig(), "--preset", "Letters",
+            "-n", "4", "-m", "3", "--max-tokens", "120", "--context", "1024", "--seed", "11", "--execution", "Jupyter", "--answer", "5");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var record = RunRecord.FromJson(result.Stdout);
+        Assert.Equal(RunStatus.Finished, record.Status);
+        Assert.Equal(4, record.Candidates.Count);
+        Assert.Equal(11UL, record.Seed);
+        Assert.Equal("Letters", record.Preset.Name);
+        Assert.Equal("5", record.Problem.KnownAnswer);
+        Assert.NotNull(record.Answer);
+        Assert.False(record.Correct ?? true); // a random model does not find 5
+        Assert.True(record.GeneratedTokens > 0);
+        Assert.Equal("llama", record.Model!.Architecture);
+        Assert.Contains("pythonnet sandbox", record.Executor!.Name);
+        Assert.All(record.Candidates, c => Assert.True(c.IsFinished));
+        using var doc = JsonDocument.Parse(result.Stdout); // plain JSON, segments included
+        Assert.True(doc.RootElement.GetProperty("candidates")[0].GetProperty("attempts")[0].GetProperty("segments").GetArrayLength() > 0);
+        Assert.Contains("run: N=4 M=3 seed=11 preset=Letters", result.Stderr);
+        Assert.Contains("answer:", result.Stderr);
+        Assert.DoesNotContain("run: N=", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Solve_reads_a_problem_from_a_jsonl_file()
+    {
+        var model = await RandomModel();
+        var file = WorkbenchCli.Temp("set.jsonl");
+        File.WriteAllLines(file, ["""{"id": "p1", "problem": "What is 1+1?", "answer": 2}""", """{"id": "p2", "problem": "What is 3+4?", "answer": 7}"""]);
+        var result = await WorkbenchCli.Run("solve", "--file", file, "--id", "p2", "--model", model, "-n", "2", "-m", "1", "--max-tokens", "40", "--quiet", "--config", LettersConfig());
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var record = RunRecord.FromJson(result.Stdout);
+        Assert.Equal("What is 3+4?", record.Problem.Text);
+        Assert.Equal("7", record.Problem.KnownAnswer);
+        Assert.Equal("", result.Stderr.Trim());
+    }
+
+    [Theory]
+    [InlineData("--n", "0", "Width N must be between 1 and 512 (got 0).")]
+    [InlineData("--temperature", "9", "Temperature must be a finite number from 0 to 5 (got 9).")]
+    [InlineData("--preset", "Nope", "Unknown preset 'Nope'.")]
+    public async Task Solve_refuses_bad_settings_with_a_clear_message(string option, string value, string message)
+    {
+        var result = await WorkbenchCli.Run("solve", "1+1?", "--model", "/nonexistent.gguf", option, value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr); // a message, not a stack trace
+    }
+
+    [Fact]
+    public async Task Solve_with_a_missing_or_corrupt_model_says_so()
+    {
+        var missing = await WorkbenchCli.Run("solve", "1+1?", "--model", "/nonexistent/model.gguf");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("'/nonexistent/model.gguf' does not exist", missing.Stderr);
+
+        var corrupt = WorkbenchCli.Temp("corrupt.gguf");
+        File.WriteAllBytes(corrupt, [.. "GGUF"u8, 3, 0, 0, 0, 1, 2]);
+        var bad = await WorkbenchCli.Run("solve", "1+1?", "--model", corrupt);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("truncated or corrupt", bad.Stderr);
+    }
+
+    [Fact]
+    public async Task Quantize_writes_a_q8_0_model_that_solve_can_use()
+    {
+        var source = WorkbenchCli.Temp("f32.gguf");
+        Assert.Equal(0, (await WorkbenchCli.Run("random-model", source, "--dim", "128", "--ff", "256")).ExitCode);
+        var target = WorkbenchCli.Temp("q8.gguf");
+        var q = await WorkbenchCli.Run("quantize", source, target, "--type", "q8_0");
+        Assert.True(q.ExitCode == 0, q.Stderr);
+        Assert.True(new FileInfo(target).Length < new FileInfo(source).Length / 2);
+        var solved = await WorkbenchCli.Run("solve", "1+1?", "--model", target, "-n", "2", "-m", "1", "--max-tokens", "30", "--quiet", "--config", LettersConfig());
+        Assert.True(solved.ExitCode == 0, solved.Stderr);
+        Assert.Equal("Q8_0", RunRecord.FromJson(solved.Stdout).Model!.Quantization);
+    }
+
+    [Fact]
+    public async Task Presets_lists_built_in_and_configured_presets()
+    {
+        var result = await WorkbenchCli.Run("presets", "--config", LettersConfig());
+        Assert.Equal(0, result.ExitCode);
+        using var doc = JsonDocument.Parse(result.Stdout);
+        var names = doc.RootElement.EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
+        Assert.Equal(["Letters", "NemoSkills", "Numina", "ToRA"], names);
+    }
+
+    [Fact]
+    public async Task Check_runs_python_in_both_modes()
+    {
+        var result = await WorkbenchCli.Run("check", "--config", LettersConfig());
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        Assert.Contains("Stateless ok", result.Stdout);
+        Assert.Contains("Jupyter   ok", result.Stdout);
+    }
+}
