@@ -34,6 +34,7 @@ public static class ServeCommand
         var engineOptions = EngineOptions.Load(builder.Configuration, Path.GetDirectoryName(configPath));
         builder.Services.AddSingleton(engineOptions);
         builder.Services.AddSingleton<ICodeExecutor>(services => engineOptions.CreateExecutor(services.GetRequiredService<ILoggerFactory>().CreateLogger("Sandbox")));
+        builder.Services.AddSingleton<Hosting.ModelHost>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
         var app = builder.Build();
@@ -43,6 +44,7 @@ public static class ServeCommand
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Logger.LogInformation("Configuration: {Path}", configPath);
+        _ = app.Services.GetRequiredService<Hosting.ModelHost>().Facts; // load the model now, not at the first page
         await app.RunAsync(cancellationToken);
         return 0;
     }

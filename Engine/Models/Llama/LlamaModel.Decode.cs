@@ -18,6 +18,9 @@ public sealed partial class LlamaModel
         public TokenSampler Sampler { get; } = new(sampling.Seed);
         public Request? Active;
         public bool Disposed;
+        /// <summary>When set, the logits of the next sampled position are copied here (parity checks).</summary>
+        public float[]? CapturedLogits;
+        public bool CaptureLogits;
         private SamplingSettings _sampling = sampling;
         public int Generated, Appended;
 
@@ -223,7 +226,9 @@ public sealed partial class LlamaModel
         {
             if (s.Active is not { } r || s.Conversation is not { } c || s.Pending.Count > 0 || !c.RequiresSampling) continue;
             any = true;
-            var (token, probability) = s.Sampler.Sample(c.Sample(), s.CurrentSampling);
+            var logits = c.Sample();
+            if (s.CaptureLogits) { s.CapturedLogits = logits.ToArray(); s.CaptureLogits = false; }
+            var (token, probability) = s.Sampler.Sample(logits, s.CurrentSampling);
             r.Tokens++;
             s.Generated++;
             if (((LLamaToken)token).IsEndOfGeneration(_weights.Vocab))

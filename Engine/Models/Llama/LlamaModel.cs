@@ -119,6 +119,16 @@ public sealed partial class LlamaModel : ILanguageModel
         _ => $"file type {fileType}",
     };
 
+    /// <summary>The model's logits for the token after <paramref name="prompt"/> (BOS added): for parity checks against other runtimes.</summary>
+    public async Task<float[]> NextTokenLogitsAsync(string prompt, CancellationToken cancellationToken = default)
+    {
+        using var state = await EvaluatePromptAsync(prompt, new PromptOptions { MaxSequenceTokens = Math.Min(PoolTokens / 2, 4096) }, cancellationToken).ConfigureAwait(false);
+        using var sequence = (Sequence)state.Fork(new SamplingSettings { Temperature = 0 });
+        lock (_gate) sequence.CaptureLogits = true;
+        await sequence.GenerateAsync(new GenerationRequest { MaxNewTokens = 1 }, null, cancellationToken).ConfigureAwait(false);
+        lock (_gate) return sequence.CapturedLogits ?? throw new InvalidOperationException("No logits were captured.");
+    }
+
     /// <summary>Tokenizes text the way it will enter a sequence (no BOS, special tokens as plain text).</summary>
     public int[] Tokenize(string text, bool addBos = false)
     {

@@ -1,0 +1,136 @@
+using Numina.Engine.Execution;
+using Numina.Engine.Execution.Python;
+using Numina.Engine.Execution.Sandbox;
+using Numina.Engine.Models.Gguf;
+using Numina.Engine.Models.Llama;
+using Numina.Engine.Presets;
+using Numina.Engine.Settings;
+using Numina.Trainer.Data;
+using Numina.Trainer.Modeling;
+using Numina.Trainer.Training;
+
+namespace Numina.Trainer.Tests;
+
+/// <summary>The crafted dataset, checked against the real sandbox.</summary>
+public class CraftedDataTests : IAsyncLifetime
+{
+    private SandboxExecutor _sandbox = null!;
+    private List<Trace> _train = null!;
+    private List<HeldOutProblem> _heldOut = null!;
+
+    public async Task InitializeAsync()
+    {
+        _sandbox = new SandboxExecutor(new SandboxOptions { Workers = 1, FirstUid = 63000 }, new PythonOptions());
+        (_train, _heldOut) = await new TraceCrafter(_sandbox).CraftDatasetAsync(seed: 5, trainCount: 300, heldOutCount: 40, selfCorrectionShare: 0.2, CancellationToken.None);
+    }
+
+    public async Task DisposeAsync() => await _sandbox.DisposeAsync();
+
+    [Fact]
+    public async Task Every_code_block_prints_what_the_trace_says()
+    {
+        await using var session = await _sandbox.OpenSessionAsync(CodeSessionOptions.From(BuiltInPresets.Numina, ExecutionMode.Stateless), CancellationToken.None);
+        foreach (var trace in _train.Take(120))
+            for (int i = 0; i < trace.Spans.Count - 1; i++)
+            {
+                var span = trace.Spans[i];
+                if (!span.ModelWrites || !span.Text.EndsWith("```output\n", StringComparison.Ordinal)) continue;
+                var code = Engine.Runs.CodeBlocks.Last(span.Text, BuiltInPresets.Numina)!;
+                var result = await session.RunAsync(code, CancellationToken.None);
+                Assert.Equal(trace.Spans[i + 1].Text, ToolOutputFormatter.Format(result, BuiltInPresets.Numina));
+            }
+    }
+
+    [Fact]
+    public void Every_answer_matches_the_independent_computation_and_the_last_output()
+    {
+        foreach (var trace in _train)
+        {
+            Assert.EndsWith($"\\boxed{{{trace.Answer}}}$.", trace.Text);
+            var lastOutput = trace.Spans[^2].Text;
+            Assert.Equal($"{trace.Answer}\n```", lastOutput);
+            Assert.False(trace.Spans[^2].ModelWrites);
+        }
+    }
+
+    [Fact]
+    public void No_held_out_problem_appears_in_training()
+    {
+        var trainTexts = _train.Select(t => t.Problem).ToHashSet();
+        Assert.Equal(40, _heldOut.Count);
+        Assert.DoesNotContain(_heldOut, h => trainTexts.Contains(h.Problem));
+        Assert.DoesNotContain(_train, t => _train.Any(u => u.Problem.Contains(t.Problem) && u.Id != t.Id && u.Problem == t.Problem));
+    }
+
+    [Fact]
+    public void The_dataset_has_every_kind_of_trace()
+    {
+        Assert.Contains(_train, t => t.Kind == "one-step");
+        var twoStep = _train.Where(t => t.Kind == "two-step").ToList();
+        Assert.NotEmpty(twoStep);
+        Assert.All(twoStep, t => Assert.Equal(2, t.Spans.Count(s => !s.ModelWrites && s.Text.EndsWith("\n```", StringComparison.Ordinal))));
+        var corrected = _train.Where(t => t.Kind == "self-correction").ToList();
+        Assert.NotEmpty(corrected);
+        // A real error, formatted as the engine appends it, then the fix.
+        Assert.All(corrected, t => Assert.Matches("(NameError|SyntaxError|Error)", t.Spans[2].Text));
+        Assert.All(corrected, t => Assert.StartsWith("\nThe code raised an error. Let me fix it.", t.Spans[3].Text));
+        Assert.True(ProblemFamilies.All.Select(f => f.Name).All(name => _train.Any(t => t.Family == name) || _heldOut.Any(h => h.Family == name)));
+    }
+
+    [Fact]
+    public async Task Crafting_is_deterministic_from_its_seed()
+    {
+        var (again, held) = await new TraceCrafter(_sandbox).CraftDatasetAsync(seed: 5, trainCount: 300, heldOutCount: 40, selfCorrectionShare: 0.2, CancellationToken.None);
+        Assert.Equal(_train.Select(t => t.Text), again.Select(t => t.Text));
+        Assert.Equal(_heldOut.Select(h => h.Problem), held.Select(h => h.Problem));
+    }
+}
+
+public class TrainingTests
+{
+    [Fact]
+    public void Loss_is_only_on_what_the_model_writes()
+    {
+        var trace = new Trace("t", "f", "one-step", "p", 5, [new("AB", false), new("cd", true), new("EF", false), new("g", true)]);
+        var (ids, targets) = TrainLoop.Encode(trace);
+        Assert.Equal(CharacterVocabulary.Bos, ids[0]);
+        Assert.Equal(CharacterVocabulary.Eos, ids[^1]);
+        // Positions predicting 'c', 'd', 'g' and EOS are trained; the prompt and the tool output are not.
+        var trainedNext = targets.Select((t, i) => (t, i)).Where(x => x.t != -100).Select(x => ids[x.i + 1]).ToList();
+        Assert.Equal(CharacterVocabulary.Encode("cdg").Select(i => (long)i).Append(CharacterVocabulary.Eos), trainedNext);
+    }
+
+    [Fact]
+    public void The_schedule_warms_up_then_decays_to_a_tenth()
+    {
+        var o = new TrainOptions { Steps = 1000, WarmupSteps = 100, LearningRate = 1e-3 };
+        Assert.Equal(1e-5, TrainLoop.LearningRate(o, 0), 12);
+        Assert.Equal(1e-3, TrainLoop.LearningRate(o, 99), 12);
+        Assert.Equal(1e-3, TrainLoop.LearningRate(o, 100), 9);
+        Assert.Equal(1e-4, TrainLoop.LearningRate(o, 1000), 9);
+        Assert.True(TrainLoop.LearningRate(o, 500) < TrainLoop.LearningRate(o, 300));
+    }
+
+    [Fact]
+    public async Task A_short_run_exports_a_gguf_that_llamasharp_runs_like_torchsharp()
+    {
+        await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 1, FirstUid = 63100 }, new PythonOptions());
+        var (traces, _) = await new TraceCrafter(sandbox).CraftDatasetAsync(seed: 9, trainCount: 60, heldOutCount: 1, selfCorrectionShare: 0.2, CancellationToken.None);
+        var shape = new LlamaShape { Dim = 64, Layers = 2, Heads = 4, KvHeads = 4, FeedForward = 128, ContextLength = 512 };
+        var dir = Path.Combine(Path.GetTempPath(), "numina-train-smoke-" + Guid.NewGuid().ToString("N")[..8]);
+        var model = TrainLoop.Train(traces, new TrainOptions { Shape = shape, Steps = 20, BatchSize = 4, WarmupSteps = 5, CheckpointEvery = 10 }, dir, _ => { });
+        Assert.Equal(2, Directory.GetFiles(dir, "step-*.weights").Length);
+
+        var gguf = Path.Combine(dir, "smoke.gguf");
+        model.ExportGguf(gguf, "smoke");
+        await using var engine = LlamaModel.Load(new LlamaModelOptions { Path = gguf, KvPoolTokens = 2048 });
+        Assert.Equal(shape.Parameters, engine.Facts.Parameters);
+        const string prompt = "### Problem: What is $7$ plus $5$?\n### Solution: ";
+        var torchLogits = Parity.Logits(model, prompt);
+        var llamaLogits = await engine.NextTokenLogitsAsync(prompt);
+        Assert.Equal(torchLogits.Length, llamaLogits.Length);
+        Assert.True(torchLogits.Zip(llamaLogits, (a, b) => Math.Abs(a - b)).Max() < 1e-3);
+        var parity = await Parity.CheckAsync(model, gguf, ["What is $7$ plus $5$?", "Find the greatest common divisor of $12$ and $18$."], _ => { }, greedyTokens: 30);
+        Assert.Equal(parity.GreedyTokens, parity.SameGreedyTokens);
+    }
+}

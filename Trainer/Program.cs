@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Text.Json;
+using Numina.Engine.Execution.Python;
+using Numina.Engine.Execution.Sandbox;
+using Numina.Engine.Models.Gguf;
+using Numina.Engine.Models.Llama;
+using Numina.Trainer.Data;
+using Numina.Trainer.Evaluation;
+using Numina.Trainer.Modeling;
+using Numina.Trainer.Training;
+using TorchSharp;
+
+// The tiny reference TIR model, end to end: craft → train → export → quantize → parity → evaluate.
+var root = new RootCommand("Crafts the tiny TIR dataset, trains the reference model, exports and evaluates it.");
+
+var seedOption = new Option<int>("--seed") { DefaultValueFactory = _ => 1, Description = "Seed of the data, the initialization and the batches." };
+var dataOption = new Option<DirectoryInfo>("--data") { DefaultValueFactory = _ => new DirectoryInfo("data/tir"), Description = "Where the dataset is written/read." };
+var outOption = new Option<DirectoryInfo>("--out") { DefaultValueFactory = _ => new DirectoryInfo("artifacts/training"), Description = "Checkpoints, exported models, results." };
+var trainCount = new Option<int>("--train") { DefaultValueFactory = _ => 24000, Description = "Training traces." };
+var heldCount = new Option<int>("--heldout") { DefaultValueFactory = _ => 300, Description = "Held-out problems." };
+var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 8000 };
+var minutes = new Option<double>("--minutes") { DefaultValueFactory = _ => 0, Description = "Stop training after this much time (0 = all steps)." };
+var dim = new Option<int>("--dim") { DefaultValueFactory = _ => 128 };
+var layers = new Option<int>("--layers") { DefaultValueFactory = _ => 4 };
+var ff = new Option<int>("--ff") { DefaultValueFactory = _ => 512 };
+var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 1 };
+var evalCount = new Option<int>("--eval") { DefaultValueFactory = _ => 100, Description = "Held-out problems evaluated." };
+var ship = new Option<DirectoryInfo?>("--ship") { Description = "Copy the chosen model here (e.g. models/)." };
+
+void Log(string s) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {s}");
+
+async Task Craft(int seed, DirectoryInfo data, int train, int held, CancellationToken ct)
+{
+    await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 1 }, new PythonOptions());
+    var crafter = new TraceCrafter(sandbox);
+    var (traces, heldOut) = await crafter.CraftDatasetAsync(seed, train, held, selfCorrectionShare: 0.15, ct, Log);
+    TraceCrafter.WriteJsonl(Path.Combine(data.FullName, "train.jsonl"), traces);
+    TraceCrafter.WriteJsonl(Path.Combine(data.FullName, "heldout.jsonl"), heldOut);
+    Log($"crafted {traces.Count} traces ({traces.Count(t => t.Kind == "self-correction")} self-corrections, {traces.Count(t => t.Kind == "two-step")} two-step), {heldOut.Count} held-out problems, {crafter.Rejected} rejected");
+}
+
+var craft = new Command("craft", "Craft the dataset: problems, traces run in the sandbox, answers checked.") { seedOption, dataOption, trainCount, heldCount };
+craft.SetAction(async (p, ct) => { await Craft(p.GetValue(seedOption), p.GetValue(dataOption)!, p.GetValue(trainCount), p.GetValue(heldCount), ct); return 0; });
+root.Subcommands.Add(craft);
+
+var pipeline = new Command("pipeline", "Craft (if needed), train, export F32 and Q8_0, check parity, evaluate.")
+{
+    seedOption, dataOption, outOption, trainCount, heldCount, steps, minutes, dim, layers, ff, threads, evalCount, ship,
+};
+pipeline.SetAction(async (p, ct) =>
+{
+    var data = p.GetValue(dataOption)!;
+    var output = p.GetValue(outOption)!;
+    int seed = p.GetValue(seedOption);
+    if (!File.Exists(Path.Combine(data.FullName, "train.jsonl"))) await Craft(seed, data, p.GetValue(trainCount), p.GetValue(heldCount), ct);
+    var traces = TraceCrafter.ReadJsonl<Trace>(Path.Combine(data.FullName, "train.jsonl"));
+    var heldOut = TraceCrafter.ReadJsonl<HeldOutProblem>(Path.Combine(data.FullName, "heldout.jsonl"));
+    var trainTexts = traces.Select(t => t.Problem).ToHashSet();
+    if (heldOut.Any(h => trainTexts.Contains(h.Problem))) throw new InvalidOperationException("A held-out problem is in the training set.");
+
+    var options = new TrainOptions
+    {
+        Shape = new LlamaShape { Dim = p.GetValue(dim), Layers = p.GetValue(layers), Heads = 4, KvHeads = 4, FeedForward = p.GetValue(ff), ContextLength = 512 },
+        Steps = p.GetValue(steps), Seed = seed, Threads = p.GetValue(threads), MaxMinutes = p.GetValue(minutes),
+    };
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    var model = TrainLoop.Train(traces, options, Path.Combine(output.FullName, "checkpoints"), Log);
+    var trainMinutes = clock.Elapsed.TotalMinutes;
+
+    var f32 = Path.Combine(output.FullName, "numina-tiny-f32.gguf");
+    var q8 = Path.Combine(output.FullName, "numina-tiny-q8_0.gguf");
+    model.ExportGguf(f32, "numina-tiny");
+    ModelQuantizer.Quantize(f32, q8, "q8_0");
+    Log($"exported {f32} ({new FileInfo(f32).Length / 1e6:0.0} MB) and {q8} ({new FileInfo(q8).Length / 1e6:0.0} MB)");
+
+    var parity = await Parity.CheckAsync(model, f32, heldOut.Take(5).Select(h => h.Problem).ToList(), Log);
+
+    await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 2 }, new PythonOptions());
+    var evalSet = heldOut.Take(p.GetValue(evalCount)).ToList();
+    var results = new Dictionary<string, EvaluationResult>();
+    foreach (var (name, path) in new[] { ("q8_0", q8), ("f32", f32) })
+    {
+        await using var engineModel = LlamaModel.Load(new LlamaModelOptions { Path = path, KvPoolTokens = 16384, Threads = 2 });
+        results[name] = await HeldOutEvaluation.RunAsync(engineModel, sandbox, evalSet, 8, 7, Log, ct);
+        Log($"{name}: {results[name]}");
+    }
+    var chosen = results["q8_0"].Majority >= results["f32"].Majority - 2 ? "q8_0" : "f32";
+    var summary = new
+    {
+        seed, shape = options.Shape, parameters = options.Shape.Parameters, traces = traces.Count, heldOut = heldOut.Count, evaluated = evalSet.Count,
+        trainMinutes, steps = options.Steps, parity, results, chosen,
+    };
+    File.WriteAllText(Path.Combine(output.FullName, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+    if (p.GetValue(ship) is { } shipDir)
+    {
+        shipDir.Create();
+        File.Copy(chosen == "q8_0" ? q8 : f32, Path.Combine(shipDir.FullName, $"numina-tiny-{chosen}.gguf"), overwrite: true);
+        TraceCrafter.WriteJsonl(Path.Combine(shipDir.FullName, "heldout-sample.jsonl"), heldOut.Take(20));
+    }
+    Log($"done: chose {chosen}; {JsonSerializer.Serialize(summary)}");
+    return 0;
+});
+root.Subcommands.Add(pipeline);
+return await root.Parse(args).InvokeAsync();
