@@ -11,32 +11,37 @@ public class PythonExecutorTests
 {
     private static readonly Preset Numina = BuiltInPresets.Numina;
 
-    private static async Task<(ICodeSession Session, PythonExecutorHolder Holder)> Open(ExecutionMode mode, Preset? preset = null)
+    /// <summary>A session and the executor it came from, disposed together.</summary>
+    public sealed class Opened(ICodeExecutor executor, ICodeSession session) : IAsyncDisposable
+    {
+        public ICodeSession Session { get; } = session;
+        public Task<CellResult> RunAsync(string code) => Session.RunAsync(code, CancellationToken.None);
+
+        public async ValueTask DisposeAsync()
+        {
+            await Session.DisposeAsync();
+            await executor.DisposeAsync();
+        }
+    }
+
+    private static async Task<Opened> Open(ExecutionMode mode, Preset? preset = null)
     {
         var executor = Python.Executor();
-        var session = await executor.OpenSessionAsync(CodeSessionOptions.From(preset ?? Numina, mode), CancellationToken.None);
-        return (session, new PythonExecutorHolder(executor));
+        return new Opened(executor, await executor.OpenSessionAsync(CodeSessionOptions.From(preset ?? Numina, mode), CancellationToken.None));
     }
 
-    public sealed class PythonExecutorHolder(ICodeExecutor executor) : IAsyncDisposable
+    private static async Task<string> SeenByModel(Opened session, string code, Preset? preset = null)
     {
-        public ValueTask DisposeAsync() => executor.DisposeAsync();
-    }
-
-    private static async Task<string> SeenByModel(ICodeSession session, string code, Preset? preset = null)
-    {
-        var result = await session.RunAsync(code, CancellationToken.None);
+        var result = await session.RunAsync(code);
         return ToolOutputFormatter.Result(result, preset ?? Numina);
     }
 
     [Fact]
     public async Task Stateless_mode_forgets_variables_between_blocks()
     {
-        var (session, holder) = await Open(ExecutionMode.Stateless);
-        await using var _ = holder;
-        await using var __ = session;
-        await session.RunAsync("x = 5", CancellationToken.None);
-        var result = await session.RunAsync("print(x+1)", CancellationToken.None);
+        await using var session = await Open(ExecutionMode.Stateless);
+        await session.RunAsync("x = 5");
+        var result = await session.RunAsync("print(x+1)");
         Assert.Equal(CellOutcome.Error, result.Outcome);
         Assert.Equal("NameError", result.ErrorType);
         var seen = ToolOutputFormatter.Result(result, Numina);
@@ -48,10 +53,8 @@ public class PythonExecutorTests
     [Fact]
     public async Task Jupyter_mode_keeps_variables_between_blocks()
     {
-        var (session, holder) = await Open(ExecutionMode.Jupyter);
-        await using var _ = holder;
-        await using var __ = session;
-        var first = await session.RunAsync("x = 5", CancellationToken.None);
+        await using var session = await Open(ExecutionMode.Jupyter);
+        var first = await session.RunAsync("x = 5");
         Assert.Equal(CellOutcome.Success, first.Outcome);
         Assert.Equal("6", await SeenByModel(session, "print(x+1)"));
     }
@@ -61,9 +64,7 @@ public class PythonExecutorTests
     [InlineData(ExecutionMode.Jupyter)]
     public async Task A_bare_last_line_is_auto_printed(ExecutionMode mode)
     {
-        var (session, holder) = await Open(mode);
-        await using var _ = holder;
-        await using var __ = session;
+        await using var session = await Open(mode);
         Assert.Equal("120", await SeenByModel(session, "math.factorial(5)"));
         Assert.Equal("7", await SeenByModel(session, "a = 3\nb = 4\na + b  # the sum"));
     }
@@ -73,11 +74,9 @@ public class PythonExecutorTests
     [InlineData(ExecutionMode.Jupyter)]
     public async Task A_sleeping_block_times_out_after_five_seconds(ExecutionMode mode)
     {
-        var (session, holder) = await Open(mode);
-        await using var _ = holder;
-        await using var __ = session;
+        await using var session = await Open(mode);
         var clock = Stopwatch.StartNew();
-        var result = await session.RunAsync("import time\ntime.sleep(20)", CancellationToken.None);
+        var result = await session.RunAsync("import time\ntime.sleep(20)");
         clock.Stop();
         Assert.Equal(CellOutcome.TimedOut, result.Outcome);
         Assert.Equal("Timed out after 5 seconds.", ToolOutputFormatter.Result(result, Numina));
@@ -88,11 +87,9 @@ public class PythonExecutorTests
     public async Task Jupyter_timeout_by_interrupt_keeps_the_namespace()
     {
         var preset = Numina with { TimeoutSeconds = 1 };
-        var (session, holder) = await Open(ExecutionMode.Jupyter, preset);
-        await using var _ = holder;
-        await using var __ = session;
-        await session.RunAsync("kept = 41", CancellationToken.None);
-        var slow = await session.RunAsync("while True: pass", CancellationToken.None);
+        await using var session = await Open(ExecutionMode.Jupyter, preset);
+        await session.RunAsync("kept = 41");
+        var slow = await session.RunAsync("while True: pass");
         Assert.Equal(CellOutcome.TimedOut, slow.Outcome);
         Assert.Equal("42", await SeenByModel(session, "kept + 1"));
     }
@@ -101,12 +98,10 @@ public class PythonExecutorTests
     public async Task Jupyter_block_that_ignores_interrupts_is_killed_and_state_is_replayed()
     {
         var preset = Numina with { TimeoutSeconds = 1 };
-        var (session, holder) = await Open(ExecutionMode.Jupyter, preset);
-        await using var _ = holder;
-        await using var __ = session;
-        await session.RunAsync("kept = 41", CancellationToken.None);
+        await using var session = await Open(ExecutionMode.Jupyter, preset);
+        await session.RunAsync("kept = 41");
         var clock = Stopwatch.StartNew();
-        var stuck = await session.RunAsync("while True:\n    try:\n        while True: pass\n    except KeyboardInterrupt:\n        pass", CancellationToken.None);
+        var stuck = await session.RunAsync("while True:\n    try:\n        while True: pass\n    except KeyboardInterrupt:\n        pass");
         Assert.Equal(CellOutcome.TimedOut, stuck.Outcome);
         Assert.InRange(clock.Elapsed.TotalSeconds, 0.9, 6);
         Assert.Equal("42", await SeenByModel(session, "kept + 1"));
@@ -117,10 +112,8 @@ public class PythonExecutorTests
     [InlineData(ExecutionMode.Jupyter)]
     public async Task A_huge_print_is_capped_and_does_not_hang(ExecutionMode mode)
     {
-        var (session, holder) = await Open(mode);
-        await using var _ = holder;
-        await using var __ = session;
-        var result = await session.RunAsync("print('y' * 20_000_000)", CancellationToken.None);
+        await using var session = await Open(mode);
+        var result = await session.RunAsync("print('y' * 20_000_000)");
         Assert.Equal(CellOutcome.Success, result.Outcome);
         Assert.True(result.StdoutTruncated);
         var seen = ToolOutputFormatter.Format(result, Numina);
@@ -132,13 +125,11 @@ public class PythonExecutorTests
     [InlineData(ExecutionMode.Jupyter)]
     public async Task Input_and_exit_are_results_not_hangs(ExecutionMode mode)
     {
-        var (session, holder) = await Open(mode);
-        await using var _ = holder;
-        await using var __ = session;
-        var input = await session.RunAsync("input()", CancellationToken.None);
+        await using var session = await Open(mode);
+        var input = await session.RunAsync("input()");
         Assert.Equal(CellOutcome.Error, input.Outcome);
         Assert.EndsWith("EOFError: EOF when reading a line", ToolOutputFormatter.Result(input, Numina));
-        var exit = await session.RunAsync("import sys\nsys.exit(3)", CancellationToken.None);
+        var exit = await session.RunAsync("import sys\nsys.exit(3)");
         Assert.NotEqual(CellOutcome.Success, exit.Outcome);
         Assert.Equal("2", await SeenByModel(session, "1 + 1"));
     }
@@ -146,11 +137,9 @@ public class PythonExecutorTests
     [Fact]
     public async Task Jupyter_session_survives_a_crash_and_replays_its_cells()
     {
-        var (session, holder) = await Open(ExecutionMode.Jupyter);
-        await using var _ = holder;
-        await using var __ = session;
-        await session.RunAsync("kept = 'alive'", CancellationToken.None);
-        var crash = await session.RunAsync("import os\nos._exit(1)", CancellationToken.None);
+        await using var session = await Open(ExecutionMode.Jupyter);
+        await session.RunAsync("kept = 'alive'");
+        var crash = await session.RunAsync("import os\nos._exit(1)");
         Assert.Equal(CellOutcome.Crashed, crash.Outcome);
         Assert.Equal("alive", await SeenByModel(session, "print(kept)"));
     }
@@ -158,22 +147,18 @@ public class PythonExecutorTests
     [Fact]
     public async Task Reset_forgets_the_namespace()
     {
-        var (session, holder) = await Open(ExecutionMode.Jupyter);
-        await using var _ = holder;
-        await using var __ = session;
-        await session.RunAsync("gone = 1", CancellationToken.None);
-        await session.ResetAsync(CancellationToken.None);
-        var result = await session.RunAsync("print(gone)", CancellationToken.None);
+        await using var session = await Open(ExecutionMode.Jupyter);
+        await session.RunAsync("gone = 1");
+        await session.Session.ResetAsync(CancellationToken.None);
+        var result = await session.RunAsync("print(gone)");
         Assert.Equal("NameError", result.ErrorType);
     }
 
     [Fact]
     public async Task Jupyter_tracebacks_show_the_cell_line_and_hide_the_driver()
     {
-        var (session, holder) = await Open(ExecutionMode.Jupyter, BuiltInPresets.NemoSkills);
-        await using var _ = holder;
-        await using var __ = session;
-        var result = await session.RunAsync("a = [1, 2]\nprint(a[5])", CancellationToken.None);
+        await using var session = await Open(ExecutionMode.Jupyter, BuiltInPresets.NemoSkills);
+        var result = await session.RunAsync("a = [1, 2]\nprint(a[5])");
         Assert.Equal("IndexError", result.ErrorType);
         Assert.DoesNotContain("notebook_driver", result.Traceback);
         Assert.Contains("print(a[5])", result.Traceback);
@@ -184,10 +169,8 @@ public class PythonExecutorTests
     [Fact]
     public async Task Trailing_expression_mode_shows_the_value_like_a_notebook()
     {
-        var (session, holder) = await Open(ExecutionMode.Jupyter, BuiltInPresets.NemoSkills);
-        await using var _ = holder;
-        await using var __ = session;
-        var result = await session.RunAsync("import sympy as sp\nprint('solving')\nsp.Rational(3, 6)", CancellationToken.None);
+        await using var session = await Open(ExecutionMode.Jupyter, BuiltInPresets.NemoSkills);
+        var result = await session.RunAsync("import sympy as sp\nprint('solving')\nsp.Rational(3, 6)");
         Assert.Equal("1/2", result.Value);
         Assert.Equal("solving\n1/2", ToolOutputFormatter.Result(result, BuiltInPresets.NemoSkills));
     }
@@ -195,9 +178,7 @@ public class PythonExecutorTests
     [Fact]
     public async Task The_header_imports_numpy_and_sympy_from_debian_python()
     {
-        var (session, holder) = await Open(ExecutionMode.Stateless);
-        await using var _ = holder;
-        await using var __ = session;
+        await using var session = await Open(ExecutionMode.Stateless);
         Assert.Equal("6", await SeenByModel(session, "int(np.array([1, 2, 3]).sum())"));
         Assert.Equal("x**2 + 2*x + 1", await SeenByModel(session, "x = sp.Symbol('x')\nsp.expand((x + 1)**2)"));
     }
