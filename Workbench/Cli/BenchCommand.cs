@@ -21,7 +21,7 @@ public static class BenchCommand
         var tokens = new Option<int>("--tokens") { Description = "Tokens each candidate generates per measurement.", DefaultValueFactory = _ => 64 };
         var repeats = new Option<int>("--repeats") { Description = "Measurements per width (the median is reported).", DefaultValueFactory = _ => 3 };
         var threads = new Option<int>("--threads") { Description = "CPU threads for llama.cpp (0 = all cores).", DefaultValueFactory = _ => 0 };
-        var decode = new Command("decode", "Batched decoding of 1, 8 and 32 candidates, and prefill with fork-and-append vs re-sending.") { tokens, repeats, threads };
+        var decode = new Command("decode", "Batched decoding of 1, 8 and 32 candidates (fast and reproducible settings), and prefill with fork-and-append vs re-sending.") { tokens, repeats, threads };
         decode.SetAction((parse, ct) => DecodeBenchmark.RunAsync(parse.GetValue(tokens), parse.GetValue(repeats),
             parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount, ct));
         bench.Subcommands.Add(decode);
