@@ -95,7 +95,7 @@ pipeline.SetAction(async (p, ct) =>
     {
         shipDir.Create();
         File.Copy(chosen == "q8_0" ? q8 : f32, Path.Combine(shipDir.FullName, $"numina-tiny-{chosen}.gguf"), overwrite: true);
-        TraceCrafter.WriteJsonl(Path.Combine(shipDir.FullName, "heldout-sample.jsonl"), heldOut.Take(20));
+        TraceCrafter.WriteJsonl(Path.Combine(shipDir.FullName, "heldout-sample.jsonl"), heldOut.Take(40));
     }
     Log($"done: chose {chosen}; {JsonSerializer.Serialize(summary)}");
     return 0;
