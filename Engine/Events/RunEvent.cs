@@ -22,6 +22,8 @@ namespace Numina.Engine.Events;
 [JsonDerivedType(typeof(CandidateAnswered), "candidate-answered")]
 [JsonDerivedType(typeof(CandidateUnanswered), "candidate-unanswered")]
 [JsonDerivedType(typeof(VoteUpdated), "vote-updated")]
+[JsonDerivedType(typeof(SettingsChanged), "settings-changed")]
+[JsonDerivedType(typeof(CandidateAdded), "candidate-added")]
 [JsonDerivedType(typeof(RunFinished), "run-finished")]
 [JsonDerivedType(typeof(RunCancelled), "run-cancelled")]
 [JsonDerivedType(typeof(RunFailed), "run-failed")]
@@ -53,6 +55,12 @@ public sealed record CandidateAnswered(int Candidate, int Round, string? RawAnsw
 public sealed record CandidateUnanswered(int Candidate, int Round, DecisionReason Reason) : RunEvent;
 
 public sealed record VoteUpdated(VoteTally Tally) : RunEvent;
+
+/// <summary>The researcher steered the run; <see cref="Candidates"/> lists candidates added or removed by it.</summary>
+public sealed record SettingsChanged(string Setting, string From, string To, IReadOnlyList<int> Candidates) : RunEvent;
+
+/// <summary>A candidate forked from the prompt after the start (N was raised).</summary>
+public sealed record CandidateAdded(int Candidate) : RunEvent;
 
 public sealed record RunFinished(string? Answer, VoteTally Tally, bool? Correct) : RunEvent;
 

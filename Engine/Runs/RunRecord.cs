@@ -31,6 +31,8 @@ public sealed class RunRecord
     public Models.SequencePlan? SequencePlan { get; set; }
     public List<Candidate> Candidates { get; init; } = [];
     public List<Decision> Decisions { get; init; } = [];
+    /// <summary>Changes the researcher made while the run ran (N, M, temperature, top_p), in order.</summary>
+    public List<SteeringChange> Steering { get; init; } = [];
     public VoteTally Vote { get; set; } = VoteTally.Empty;
     /// <summary>The winner, or the preset's fallback ("0" for Numina) when no candidate gave a valid answer.</summary>
     public string? Answer { get; set; }

@@ -22,11 +22,19 @@ internal sealed class RunState
     public RunRecord Record { get; }
     public Preset Preset => Record.Preset;
     public RunSettings Settings => Record.Settings;
-    public DecodingSettings Decoding => Record.Settings.Decoding;
+    private DecodingSettings _decoding;
+    private readonly Dictionary<int, ISequence> _sequences = [];
+
+    /// <summary>The settings in force now: the requested ones, as steered since (see <see cref="RunControl"/>).</summary>
+    public DecodingSettings Decoding
+    {
+        get { lock (_gate) return _decoding; }
+    }
 
     public RunState(RunRequest request, ILanguageModel model, ICodeExecutor executor, IRunEventSink events)
     {
         _events = events;
+        _decoding = request.Settings.Decoding;
         Record = new RunRecord
         {
             Id = request.RunId ?? Guid.NewGuid().ToString("N"),
@@ -60,15 +68,76 @@ internal sealed class RunState
         };
         candidate.Attempts.Add(attempt);
         candidate.PromptTokens = prompt.TokenCount;
-        return prompt.Fork(new SamplingSettings
+        lock (_gate)
         {
-            Temperature = Decoding.Temperature,
-            TopP = Decoding.TopP,
-            TopK = Decoding.TopK,
-            MinP = Decoding.MinP,
-            RepetitionPenalty = Decoding.RepetitionPenalty,
-            Seed = attempt.Seed,
-        });
+            var sequence = prompt.Fork(Sampling(attempt.Seed));
+            _sequences[candidate.Index] = sequence;
+            return sequence;
+        }
+    }
+
+    private SamplingSettings Sampling(ulong seed) => new()
+    {
+        Temperature = _decoding.Temperature,
+        TopP = _decoding.TopP,
+        TopK = _decoding.TopK,
+        MinP = _decoding.MinP,
+        RepetitionPenalty = _decoding.RepetitionPenalty,
+        Seed = seed,
+    };
+
+    /// <summary>A new candidate for a raised N; its seeds derive from its index like every other candidate's.</summary>
+    public Candidate AddCandidate()
+    {
+        lock (_gate)
+        {
+            var candidate = new Candidate { Index = Record.Candidates.Count };
+            Record.Candidates.Add(candidate);
+            return candidate;
+        }
+    }
+
+    public IReadOnlyList<Candidate> CandidatesSnapshot()
+    {
+        lock (_gate) return Record.Candidates.ToList();
+    }
+
+    /// <summary>Validates and applies a steering change, records it and publishes it; running sequences see new sampler values at once.</summary>
+    public SteeringChange Steer(string setting, Func<DecodingSettings, DecodingSettings> change, Func<DecodingSettings, string> show, IReadOnlyList<int>? candidates = null)
+    {
+        SteeringChange record;
+        lock (_gate)
+        {
+            var next = change(_decoding);
+            SettingsValidator.Validate(next);
+            record = new SteeringChange(setting, show(_decoding), show(next), DateTimeOffset.UtcNow, candidates ?? []);
+            _decoding = next;
+            foreach (var (index, sequence) in _sequences)
+            {
+                var attemptSeed = Record.Candidates[index].Current.Seed;
+                try { sequence.Sampling = Sampling(attemptSeed); }
+                catch (ObjectDisposedException) { } // it finished meanwhile
+            }
+            Record.Steering.Add(record);
+        }
+        Publish(new SettingsChanged(record.Setting, record.From, record.To, record.Candidates));
+        return record;
+    }
+
+    public void Removed(Candidate candidate, int round)
+    {
+        candidate.Status = CandidateStatus.Pruned;
+        candidate.PruneReason = PruneReason.RemovedByResearcher;
+        lock (_gate) Record.Decisions.Add(new Decision(candidate.Index, candidate.Attempts.Count - 1, round, DecisionKind.Prune, DecisionReason.RemovedByResearcher, DateTimeOffset.UtcNow));
+        Publish(new CandidatePruned(candidate.Index, round, PruneReason.RemovedByResearcher));
+        VoteTally tally;
+        lock (_gate) tally = Record.Vote = CountVotes();
+        Publish(new VoteUpdated(tally));
+    }
+
+    public void SequenceEnded(Candidate candidate)
+    {
+        lock (_gate) _sequences.Remove(candidate.Index);
     }
 
     /// <summary>The stop string stays on until the preset's code-call budget for this attempt is spent.</summary>
@@ -124,7 +193,7 @@ internal sealed class RunState
     }
 
     private VoteTally CountVotes() => VoteTally.Count(
-        Record.Candidates.Where(c => c.Status == CandidateStatus.Answered)
+        Record.Candidates.ToList().Where(c => c.Status == CandidateStatus.Answered)
             .Select(c => new Ballot(c.Index, c.AnsweredRound ?? int.MaxValue, c.Answer)),
         Preset.TieRule);
 

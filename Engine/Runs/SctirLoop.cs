@@ -25,7 +25,7 @@ public sealed record RunRequest
 /// </summary>
 public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
 {
-    public async Task<RunRecord> RunAsync(RunRequest request, IRunEventSink events, CancellationToken cancellationToken)
+    public async Task<RunRecord> RunAsync(RunRequest request, IRunEventSink events, CancellationToken cancellationToken, RunControl? control = null)
     {
         SettingsValidator.Validate(request.Settings.Decoding);
         var presetProblems = request.Preset.Check();
@@ -40,8 +40,11 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
             run.Record.PromptTokens = prompt.TokenCount;
             run.Record.SequencePlan = prompt.Plan;
             run.Publish(new RunStarted(run.Decoding.Width, run.Decoding.Depth, run.Record.Seed, request.Preset.Name, run.Record.Prompt, prompt.TokenCount));
-            var candidates = run.Record.Candidates.Select(c => RunCandidateAsync(run, prompt, c, failure)).ToList();
-            await Task.WhenAll(candidates).ConfigureAwait(false);
+            var live = new LiveRun(this, run, prompt, failure);
+            foreach (var candidate in run.CandidatesSnapshot()) live.Start(candidate);
+            control?.Attach(live);
+            try { await live.WhenAllFinished().ConfigureAwait(false); }
+            finally { control?.Detach(); }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -51,9 +54,8 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
         return run.Finish(cancellationToken.IsCancellationRequested);
     }
 
-    private async Task RunCandidateAsync(RunState run, IPromptState prompt, Candidate candidate, CancellationTokenSource failure)
+    private async Task RunCandidateAsync(RunState run, IPromptState prompt, Candidate candidate, CancellationToken ct, CancellationTokenSource failure)
     {
-        var ct = failure.Token;
         var preset = run.Preset;
         ISequence? sequence = null;
         try
@@ -62,6 +64,7 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
                 CodeSessionOptions.From(preset, run.Settings.Execution, $"candidate {candidate.Index}"), ct).ConfigureAwait(false);
             sequence = run.StartAttempt(prompt, candidate, firstRound: 1);
 
+            // M is read each round: the researcher may raise or lower it while the run runs.
             for (int round = 1; round <= run.Decoding.Depth; round++)
             {
                 candidate.RoundsUsed = round;
@@ -71,15 +74,16 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
                     run.Publish(new TextDelta(candidate.Index, attempt.Number, round, piece.Text, [piece.Probability])), ct).ConfigureAwait(false);
                 run.AddGeneration(candidate, generation, round);
 
+                bool lastRound = round >= run.Decoding.Depth;
                 var verdict = RoundCheck.Decide(preset, candidate.Transcript(run.Record.Prompt), generation.StopReason,
-                    lastRound: round == run.Decoding.Depth, outputAppended: attempt.HasOutput);
+                    lastRound, outputAppended: attempt.HasOutput);
                 run.Log(candidate, round, verdict);
 
                 switch (verdict.Kind)
                 {
                     case DecisionKind.Restart:
                         run.Publish(new CandidateRestarted(candidate.Index, round, attempt.Number + 1, verdict.Reason));
-                        if (round == run.Decoding.Depth) break; // no round left for a new attempt
+                        if (lastRound) break; // no round left for a new attempt
                         sequence.Dispose();
                         await session.ResetAsync(ct).ConfigureAwait(false);
                         sequence = run.StartAttempt(prompt, candidate, firstRound: round + 1);
@@ -100,6 +104,10 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
             }
             run.Unanswered(candidate, candidate.RoundsUsed, DecisionReason.LastRound);
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested && !failure.IsCancellationRequested)
+        {
+            run.Removed(candidate, candidate.RoundsUsed); // only the researcher cancels one candidate alone
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             candidate.Status = CandidateStatus.Cancelled;
@@ -113,8 +121,70 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
         }
         finally
         {
+            run.SequenceEnded(candidate);
             sequence?.Dispose();
         }
+    }
+
+    /// <summary>The candidates' tasks of a running run, and the steering that adds or removes them.</summary>
+    private sealed class LiveRun(SctirLoop loop, RunState run, IPromptState prompt, CancellationTokenSource failure) : ISteerable
+    {
+        private readonly object _gate = new();
+        private readonly List<Task> _tasks = [];
+        private readonly Dictionary<int, CancellationTokenSource> _stops = [];
+
+        public void Start(Candidate candidate)
+        {
+            lock (_gate)
+            {
+                var stop = CancellationTokenSource.CreateLinkedTokenSource(failure.Token);
+                _stops[candidate.Index] = stop;
+                _tasks.Add(Task.Run(() => loop.RunCandidateAsync(run, prompt, candidate, stop.Token, failure)));
+            }
+        }
+
+        /// <summary>Waits for every candidate, including those added while waiting.</summary>
+        public async Task WhenAllFinished()
+        {
+            while (true)
+            {
+                Task[] snapshot;
+                lock (_gate) snapshot = [.. _tasks];
+                await Task.WhenAll(snapshot).ConfigureAwait(false);
+                lock (_gate)
+                    if (_tasks.Count == snapshot.Length)
+                    {
+                        foreach (var stop in _stops.Values) stop.Dispose();
+                        return;
+                    }
+            }
+        }
+
+        public SteeringChange SetWidth(int width)
+        {
+            lock (_gate)
+            {
+                var all = run.CandidatesSnapshot();
+                var kept = all.Where(c => c.PruneReason != PruneReason.RemovedByResearcher).ToList();
+                var removed = kept.Where(c => !c.IsFinished).OrderByDescending(c => c.Index).Take(Math.Max(0, kept.Count - width)).ToList();
+                var added = Enumerable.Range(all.Count, Math.Max(0, width - kept.Count)).ToList();
+                var change = run.Steer("N", d => d with { Width = width }, d => d.Width.ToString(), [.. added, .. removed.Select(c => c.Index)]);
+                foreach (var _ in added)
+                {
+                    var candidate = run.AddCandidate();
+                    run.Publish(new CandidateAdded(candidate.Index));
+                    Start(candidate);
+                }
+                foreach (var candidate in removed) _stops[candidate.Index].Cancel();
+                return change;
+            }
+        }
+
+        public SteeringChange SetDepth(int depth) => run.Steer("M", d => d with { Depth = depth }, d => d.Depth.ToString());
+
+        public SteeringChange SetSampling(double? temperature, double? topP) => temperature is { } t
+            ? run.Steer("temperature", d => d with { Temperature = t }, d => d.Temperature.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture))
+            : run.Steer("top_p", d => d with { TopP = topP ?? d.TopP }, d => d.TopP.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>Check 5: run the last block and append its output to the candidate's own context.</summary>

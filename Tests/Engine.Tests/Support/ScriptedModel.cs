@@ -3,7 +3,7 @@ using Numina.Engine.Models;
 namespace Numina.Engine.Tests.Support;
 
 /// <summary>One generation call of a scripted sequence: who asks (its seed), what it has seen, and how often it asked.</summary>
-public sealed record ScriptCall(ulong Seed, string Context, int CallNumber);
+public sealed record ScriptCall(ulong Seed, string Context, int CallNumber, double Temperature = 0);
 
 /// <summary>
 /// A test double for the loop: each sequence plays continuations chosen by a script from its seed and context. One
@@ -68,7 +68,7 @@ public sealed class ScriptedModel(Func<ScriptCall, string> script) : ILanguageMo
         public async Task<Generation> GenerateAsync(GenerationRequest request, Action<GeneratedPiece>? onPiece, CancellationToken cancellationToken)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var call = new ScriptCall(Sampling.Seed, _context, ++_calls);
+            var call = new ScriptCall(Sampling.Seed, _context, ++_calls, Sampling.Temperature);
             lock (model._calls) model._calls.Add(call);
             var continuation = model.Invoke(call);
 

@@ -1,0 +1,57 @@
+namespace Numina.Engine.Runs;
+
+/// <summary>
+/// Steers a run while it runs: width N, depth M, temperature and top_p. Each change is applied by the loop, written to
+/// the record's <see cref="RunRecord.Steering"/> and published as a <see cref="Events.SettingsChanged"/> event.
+/// Created by the caller and handed to <see cref="SctirLoop.RunAsync"/>; calls before the run starts or after it ends
+/// are refused with <see cref="InvalidOperationException"/>.
+/// </summary>
+public sealed class RunControl
+{
+    private readonly object _gate = new();
+    private ISteerable? _run;
+
+    public bool IsAttached
+    {
+        get { lock (_gate) return _run is not null; }
+    }
+
+    /// <summary>Raise N: new candidates fork from the kept prompt. Lower N: the newest unfinished candidates are removed.</summary>
+    public SteeringChange SetWidth(int width) => Target().SetWidth(width);
+
+    /// <summary>Raise or lower M; a candidate already past the new depth ends at its next check.</summary>
+    public SteeringChange SetDepth(int depth) => Target().SetDepth(depth);
+
+    /// <summary>Applies to every token sampled from now on, in running and future attempts.</summary>
+    public SteeringChange SetTemperature(double temperature) => Target().SetSampling(temperature, null);
+
+    public SteeringChange SetTopP(double topP) => Target().SetSampling(null, topP);
+
+    internal void Attach(ISteerable run)
+    {
+        lock (_gate) _run = run;
+    }
+
+    internal void Detach()
+    {
+        lock (_gate) _run = null;
+    }
+
+    private ISteerable Target()
+    {
+        lock (_gate) return _run ?? throw new InvalidOperationException("The run is not running: nothing to steer.");
+    }
+}
+
+internal interface ISteerable
+{
+    SteeringChange SetWidth(int width);
+    SteeringChange SetDepth(int depth);
+    SteeringChange SetSampling(double? temperature, double? topP);
+}
+
+/// <summary>One change made by the researcher while the run ran.</summary>
+public sealed record SteeringChange(string Setting, string From, string To, DateTimeOffset Time, IReadOnlyList<int> Candidates)
+{
+    public override string ToString() => $"{Setting} {From} → {To}";
+}
