@@ -8,7 +8,8 @@ using Numina.Engine.Settings;
 
 namespace Numina.Engine.Runs;
 
-public enum RunStatus { Running, Finished, Cancelled, Failed }
+/// <summary>Interrupted: the process ended while the run ran (found so when the store opens again).</summary>
+public enum RunStatus { Running, Finished, Cancelled, Failed, Interrupted }
 
 /// <summary>Everything about one run: inputs, every candidate's transcript, every decision, the vote. Serializes to JSON.</summary>
 public sealed class RunRecord
