@@ -2,6 +2,7 @@ using System.CommandLine;
 using Numina.Engine.Configuration;
 using Numina.Engine.Execution;
 using Numina.Engine.Execution.Python;
+using MudBlazor.Services;
 using Numina.Workbench.Components;
 
 namespace Numina.Workbench.Cli;
@@ -35,6 +36,12 @@ public static class ServeCommand
         builder.Services.AddSingleton(engineOptions);
         builder.Services.AddSingleton<ICodeExecutor>(services => engineOptions.CreateExecutor(services.GetRequiredService<ILoggerFactory>().CreateLogger("Sandbox")));
         builder.Services.AddSingleton<Hosting.ModelHost>();
+        if (string.IsNullOrEmpty(engineOptions.StoragePath)) throw new ArgumentException("No run store is configured (Engine:Storage:Path).");
+        var store = Numina.Engine.Storage.RunStore.Open(engineOptions.StoragePath);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton<Runs.RunService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Runs.RunService>());
+        builder.Services.AddMudServices();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
         var app = builder.Build();
@@ -43,9 +50,33 @@ public static class ServeCommand
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        MapExports(app, store);
         app.Logger.LogInformation("Configuration: {Path}", configPath);
+        app.Logger.LogInformation("Run store: {Path} ({Interrupted} interrupted run(s) found)", store.Path, store.InterruptedOnOpen);
         _ = app.Services.GetRequiredService<Hosting.ModelHost>().Facts; // load the model now, not at the first page
+        if (app.Services.GetRequiredService<ICodeExecutor>() is Numina.Engine.Execution.Sandbox.SandboxExecutor sandbox)
+            _ = Task.Run(async () => // workers import numpy and sympy before the first run needs them
+            {
+                try { await sandbox.WarmUpAsync(cancellationToken); }
+                catch (Exception e) when (e is not OperationCanceledException) { app.Logger.LogWarning("The sandbox workers did not start: {Error}", e.Message); }
+            }, cancellationToken);
         await app.RunAsync(cancellationToken);
+        await store.DisposeAsync();
         return 0;
+    }
+
+    /// <summary>Exports for scripts: one run as JSON, many as JSONL.</summary>
+    private static void MapExports(WebApplication app, Numina.Engine.Storage.RunStore store)
+    {
+        app.MapGet("/api/runs/{id}", (string id) => store.Find(id) is null
+            ? Results.NotFound(new { error = $"No run {id}." })
+            : Results.Text(store.ExportJson(id), "application/json"));
+        app.MapGet("/api/runs", async (string? ids, HttpContext http) =>
+        {
+            var list = ids is null ? store.List(10_000).Select(s => s.Id) : ids.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            http.Response.ContentType = "application/x-ndjson";
+            await using var writer = new StreamWriter(http.Response.Body);
+            await store.ExportJsonlAsync(list.Where(id => store.Find(id) is not null), writer);
+        });
     }
 }

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Numina.EndToEnd.Tests;
+
+public sealed class ServerAndBrowser : IAsyncLifetime
+{
+    public WorkbenchServer Server { get; private set; } = null!;
+    public Browser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Server = await WorkbenchServer.StartAsync();
+        Browser = await Browser.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        await Server.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// The workbench in Chromium against the published app with the bundled tiny model and the real sandbox: solve,
+/// steer, stop, history, replay, export. Screenshots land in artifacts/screenshots.
+/// </summary>
+[Collection("e2e")]
+public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<ServerAndBrowser>
+{
+    private const string DigitSum = "What is the sum of the digits of $4728163$?";
+
+    [Fact]
+    public async Task A_problem_streams_its_candidates_to_a_voted_answer()
+    {
+        var page = await fixture.Browser.OpenAsync(fixture.Server.Url + "/");
+        await SolvePage.FillAsync(page, DigitSum, width: 8, depth: 4, knownAnswer: "31", seed: "11");
+        Assert.True(await page.Locator("[data-testid=problem-preview] .katex").CountAsync() >= 1, "the preview typesets the problem's math with KaTeX");
+
+        // Watch the page while it runs, in the page itself: the transcript text must grow over several renders.
+        await page.EvaluateAsync(@"() => {
+            window.numinaLengths = new Set();
+            new MutationObserver(() => {
+                const panel = document.querySelector('[data-testid=run-panel]');
+                if (panel && panel.dataset.status === 'Running')
+                    window.numinaLengths.add([...document.querySelectorAll('[data-testid=transcript]')].reduce((n, e) => n + e.textContent.length, 0));
+            }).observe(document.body, { subtree: true, childList: true, characterData: true });
+        }");
+        var runId = await SolvePage.RunAsync(page);
+        await SolvePage.WaitForStatusAsync(page, "Finished");
+        int lengths = await page.EvaluateAsync<int>("() => window.numinaLengths.size");
+        await SolvePage.ScreenshotAsync(page, "1-solve-finished");
+
+        Assert.True(lengths >= 3, $"the candidates' text grew over several renders while the run ran (saw {lengths} lengths)");
+        Assert.Equal(8, await page.Locator("[data-testid=candidate-card]").CountAsync());
+        Assert.True(await page.Locator("[data-testid=output], [data-testid=traceback]").CountAsync() >= 1, "code outputs appear in the cards");
+        Assert.True(await page.Locator("[data-testid=vote-chip]").CountAsync() >= 1, "the vote histogram filled");
+        Assert.True(await page.Locator("[data-testid=vote-histogram] .js-plotly-plot").CountAsync() == 1, "plotly drew the histogram");
+        var answer = await page.Locator("[data-testid=final-answer]").GetAttributeAsync("data-answer");
+        Assert.False(string.IsNullOrEmpty(answer));
+        Assert.Equal(1, await page.Locator("[data-testid=correctness]").CountAsync());
+
+        // Clicking a vote filters the cards to the candidates behind that answer.
+        var chip = page.Locator("[data-testid=vote-chip]").First;
+        var chipAnswer = await chip.GetAttributeAsync("data-answer");
+        await chip.ClickAsync();
+        await page.WaitForTimeoutAsync(300);
+        var shown = await page.Locator("[data-testid=candidate-card]").EvaluateAllAsync<string[]>("cards => cards.map(c => c.dataset.answer)");
+        Assert.NotEmpty(shown);
+        Assert.All(shown, a => Assert.Equal(chipAnswer, a));
+        await SolvePage.ScreenshotAsync(page, "2-filtered-by-answer");
+
+        // The candidate detail: heat strip of token probabilities and a re-run of its first cell.
+        await Browser.GotoAsync(page, $"{fixture.Server.Url}/runs/{runId}/candidates/0");
+        await page.Locator("[data-testid=heat-toggle]").CheckAsync(new() { Force = true });
+        await page.Locator("[data-testid=heat-strip]").First.WaitForAsync();
+        if (await page.Locator("[data-testid=rerun-cell]").CountAsync() > 0)
+        {
+            await page.Locator("[data-testid=rerun-cell]").First.ClickAsync();
+            await page.Locator("[data-testid=rerun-output]").First.WaitForAsync();
+        }
+        await SolvePage.ScreenshotAsync(page, "3-candidate-detail");
+    }
+
+    [Fact]
+    public async Task N_and_temperature_change_mid_run_and_Stop_cancels_it()
+    {
+        var page = await fixture.Browser.OpenAsync(fixture.Server.Url + "/");
+        // A high temperature makes the tiny model ramble to its token limits: a run long enough to steer.
+        await SolvePage.FillAsync(page, DigitSum, width: 8, depth: 4, temperature: 3, maxTokens: 1024, seed: "5");
+        await SolvePage.RunAsync(page);
+        await SolvePage.WaitForStatusAsync(page, "Running");
+        await page.Locator("[data-testid=steering]").WaitForAsync();
+        await page.WaitForFunctionAsync("() => /generated [1-9]/.test(document.querySelector('[data-testid=run-facts]').textContent)");
+
+        // Still hot enough to ramble (so the run outlasts the test's clicks), but changed.
+        await SolvePage.SetAsync(page, "steer-n", "10");
+        await SolvePage.SetAsync(page, "steer-temperature", "2.5");
+        await page.Locator("[data-testid=steer-apply]").ClickAsync();
+
+        await page.Locator("[data-testid=timeline-item]", new() { HasText = "N 8 → 10" }).WaitForAsync();
+        await page.Locator("[data-testid=timeline-item]", new() { HasText = "temperature 3 → 2.5" }).WaitForAsync();
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('[data-testid=candidate-card]').length === 10");
+        Assert.Contains("T 2.5", await page.Locator("[data-testid=run-facts]").InnerTextAsync());
+        // The added candidates really decode: their cards fill with text.
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=candidate-card][data-candidate=\"9\"] [data-testid=transcript]')].some(t => t.textContent.length > 0)");
+        Assert.True(await page.Locator("[data-testid=decision-row][data-kind=steer]").CountAsync() >= 2);
+        await SolvePage.ScreenshotAsync(page, "4-steered");
+
+        Assert.Equal("Running", await page.Locator("[data-testid=run-panel]").GetAttributeAsync("data-status"));
+        await page.Locator("[data-testid=stop]").ClickAsync();
+        await SolvePage.WaitForStatusAsync(page, "Cancelled", 30_000);
+        await SolvePage.ScreenshotAsync(page, "5-stopped");
+    }
+
+    [Fact]
+    public async Task Runs_are_kept_found_in_history_replayed_and_exported()
+    {
+        var page = await fixture.Browser.OpenAsync(fixture.Server.Url + "/");
+        await SolvePage.FillAsync(page, "Solve for $x$: $12x + 35 = 491$.", width: 4, depth: 4, knownAnswer: "38", seed: "3");
+        var runId = await SolvePage.RunAsync(page);
+        await SolvePage.WaitForStatusAsync(page, "Finished");
+
+        // A fresh page load (a new circuit): the run is in the history, stored.
+        await Browser.GotoAsync(page, fixture.Server.Url + "/runs");
+        await page.ReloadAsync();
+        await Browser.WaitInteractiveAsync(page);
+        var link = page.Locator($"[data-testid=history-open][data-run='{runId}']");
+        await link.WaitForAsync();
+        await SolvePage.ScreenshotAsync(page, "6-history");
+        await link.ClickAsync();
+        await page.WaitForURLAsync($"**/runs/{runId}");
+        await page.Locator("[data-testid=run-panel][data-status=Finished]").WaitForAsync();
+        int cards = await page.Locator("[data-testid=candidate-card]").CountAsync();
+        Assert.Equal(4, cards);
+
+        // Replay: the view starts empty and fills again from the stored events.
+        await page.Locator("[data-testid=replay]").ClickAsync();
+        await page.Locator("[data-testid=replaying]").WaitForAsync();
+        await page.Locator("[data-testid=run-panel][data-status=Finished]").WaitForAsync(new() { Timeout = 120_000 });
+        Assert.Equal(4, await page.Locator("[data-testid=candidate-card]").CountAsync());
+        await SolvePage.ScreenshotAsync(page, "7-replayed");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-testid=export-json]").ClickAsync());
+        var path = Path.Combine(Path.GetTempPath(), $"numina-export-{runId}.json");
+        await download.SaveAsAsync(path);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        Assert.Equal(runId, json.RootElement.GetProperty("id").GetString());
+        Assert.Equal("Finished", json.RootElement.GetProperty("status").GetString());
+        Assert.True(json.RootElement.GetProperty("events").GetArrayLength() > 10);
+        Assert.Equal(4, json.RootElement.GetProperty("record").GetProperty("candidates").GetArrayLength());
+
+        using var http = new HttpClient();
+        var jsonl = await http.GetStringAsync($"{fixture.Server.Url}/api/runs?ids={runId}");
+        Assert.Equal(runId, JsonDocument.Parse(jsonl.Split('\n')[0]).RootElement.GetProperty("id").GetString());
+    }
+
+    /// <summary>Not a timed test: prints what N = 48 costs (updates reaching the page per second, server memory).</summary>
+    [Fact]
+    public async Task Measure_updates_per_second_at_N_48()
+    {
+        var page = await fixture.Browser.OpenAsync(fixture.Server.Url + "/");
+        int frames = 0;
+        page.WebSocket += (_, ws) => ws.FrameReceived += (_, _) => Interlocked.Increment(ref frames);
+        await page.ReloadAsync(); // the circuit's socket is opened after the handler is attached
+        await Browser.WaitInteractiveAsync(page);
+        await SolvePage.FillAsync(page, DigitSum, width: 48, depth: 4, seed: "48");
+
+        double peakRss = 0;
+        await SolvePage.RunAsync(page);
+        await SolvePage.WaitForStatusAsync(page, "Running");
+        int startFrames = frames;
+        var clock = Stopwatch.StartNew();
+        while (await page.Locator("[data-testid=run-panel]").GetAttributeAsync("data-status") == "Running")
+        {
+            peakRss = Math.Max(peakRss, fixture.Server.RssMiB());
+            await Task.Delay(200);
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        int updates = frames - startFrames;
+        await SolvePage.WaitForStatusAsync(page, "Finished");
+        Assert.Equal(48, await page.Locator("[data-testid=candidate-card]").CountAsync());
+        await SolvePage.ScreenshotAsync(page, "8-n48");
+        var line = $"N=48: {updates} updates in {seconds:0.0} s; value updates-per-second-n48 = {updates / seconds:0.0} /s; value server-rss-n48 = {peakRss:0} MiB";
+        Console.WriteLine(line);
+        await File.WriteAllTextAsync(Path.Combine(WorkbenchServer.Screenshots, "n48-measurement.txt"), line + "\n");
+        Assert.True(updates > 0);
+    }
+}

@@ -1,0 +1,175 @@
+using System.Threading.Channels;
+using Numina.Engine.Events;
+using Numina.Engine.Execution;
+using Numina.Engine.Runs;
+using Numina.Engine.Settings;
+using Numina.Engine.Storage;
+using Numina.Workbench.Hosting;
+
+namespace Numina.Workbench.Runs;
+
+public enum JobState { Queued, Running, Done }
+
+/// <summary>One run asked for by a researcher: queued, then running on the engine, then done. Any tab can watch its view.</summary>
+public sealed class RunJob
+{
+    public required string Id { get; init; }
+    public required RunRequest Request { get; init; }
+    public required RunView View { get; init; }
+    public RunControl Control { get; } = new();
+    public DateTimeOffset QueuedAt { get; } = DateTimeOffset.UtcNow;
+    public JobState State { get; internal set; } = JobState.Queued;
+    internal CancellationTokenSource Stop { get; } = new();
+    internal TaskCompletionSource<RunRecord?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public Task<RunRecord?> Completion => Done.Task;
+    public RunRecord? Record { get; internal set; }
+}
+
+/// <summary>
+/// The engine as the workbench's one service: one loaded model, runs first-in first-out, each stored as it goes. A run
+/// that fails is recorded with its error and the queue carries on.
+/// </summary>
+public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStore store, ILogger<RunService> log) : BackgroundService
+{
+    private readonly object _gate = new();
+    private readonly List<RunJob> _queue = [];
+    private readonly Dictionary<string, RunJob> _jobs = [];
+    private readonly SemaphoreSlim _signal = new(0);
+    private RunJob? _running;
+
+    public RunStore Store => store;
+
+    /// <summary>Validates and queues a run; throws <see cref="InvalidSettingsException"/> or <see cref="InvalidOperationException"/> with a message to show.</summary>
+    public RunJob Enqueue(RunRequest request)
+    {
+        SettingsValidator.Validate(request.Settings.Decoding);
+        var presetProblems = request.Preset.Check();
+        if (presetProblems.Count > 0) throw new InvalidSettingsException(presetProblems);
+        if (models.Model is null) throw new InvalidOperationException($"No model is loaded: {models.Error}");
+        var id = request.RunId ?? Guid.NewGuid().ToString("N")[..12];
+        var job = new RunJob { Id = id, Request = request with { RunId = id }, View = RunView.ForRequest(id, request) };
+        lock (_gate)
+        {
+            _queue.Add(job);
+            _jobs[id] = job;
+        }
+        _signal.Release();
+        return job;
+    }
+
+    public RunJob? Find(string id)
+    {
+        lock (_gate) return _jobs.GetValueOrDefault(id);
+    }
+
+    /// <summary>1 for the next run to start, 0 when running or done.</summary>
+    public int PositionOf(RunJob job)
+    {
+        lock (_gate) return _queue.IndexOf(job) + 1;
+    }
+
+    public IReadOnlyList<RunJob> Waiting
+    {
+        get { lock (_gate) return _queue.ToList(); }
+    }
+
+    public RunJob? Running
+    {
+        get { lock (_gate) return _running; }
+    }
+
+    /// <summary>Stops a running run (its record is kept as cancelled) or takes a queued one out of the queue.</summary>
+    public void Stop(RunJob job)
+    {
+        lock (_gate)
+        {
+            if (_queue.Remove(job))
+            {
+                job.State = JobState.Done;
+                job.View.Fail("Removed from the queue before it started.");
+                job.Done.TrySetResult(null);
+                return;
+            }
+        }
+        job.Stop.Cancel();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try { await _signal.WaitAsync(stoppingToken); }
+            catch (OperationCanceledException) { return; }
+            RunJob job;
+            lock (_gate)
+            {
+                if (_queue.Count == 0) continue;
+                job = _queue[0];
+                _queue.RemoveAt(0);
+                _running = job;
+                job.State = JobState.Running;
+            }
+            try { await RunAsync(job, stoppingToken); }
+            finally
+            {
+                lock (_gate) _running = null;
+                job.State = JobState.Done;
+            }
+        }
+    }
+
+    private async Task RunAsync(RunJob job, CancellationToken stoppingToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, job.Stop.Token);
+        var pump = new ViewPump(job.View);
+        store.BeginRun(job.Request, job.Id, DateTimeOffset.UtcNow);
+        try
+        {
+            var loop = new SctirLoop(models.Model!, executor);
+            var record = await loop.RunAsync(job.Request, new Tee(pump, store.EventSink()), stop.Token, job.Control);
+            store.FinishRun(record);
+            job.Record = record;
+            await pump.DrainAsync();
+            job.Done.TrySetResult(record);
+            log.LogInformation("Run {Id}: {Status}, answer {Answer}", job.Id, record.Status, record.Answer);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            // Whatever went wrong (the prompt did not fit, the backend broke), the run shows its error and the app carries on.
+            log.LogWarning("Run {Id} failed: {Error}", job.Id, e.Message);
+            store.FailRun(job.Id, e.Message);
+            await pump.DrainAsync();
+            job.View.Fail(e.Message);
+            job.Done.TrySetResult(null);
+        }
+    }
+
+    private sealed class Tee(IRunEventSink a, IRunEventSink b) : IRunEventSink
+    {
+        public void Publish(RunEvent e)
+        {
+            a.Publish(e);
+            b.Publish(e);
+        }
+    }
+
+    /// <summary>Applies events to the view off the engine's publishing path (a slow page never slows decoding).</summary>
+    private sealed class ViewPump : IRunEventSink
+    {
+        private readonly Channel<RunEvent> _events = Channel.CreateUnbounded<RunEvent>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly Task _task;
+
+        public ViewPump(RunView view) => _task = Task.Run(async () =>
+        {
+            await foreach (var e in _events.Reader.ReadAllAsync()) view.Apply(e);
+        });
+
+        public void Publish(RunEvent e) => _events.Writer.TryWrite(e);
+
+        public Task DrainAsync()
+        {
+            _events.Writer.TryComplete();
+            return _task;
+        }
+    }
+}
