@@ -1,0 +1,138 @@
+using AngleSharp.Dom;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+using Numina.Engine.Candidates;
+using Numina.Engine.Events;
+using Numina.Engine.Execution;
+using Numina.Engine.Models;
+using Numina.Engine.Runs;
+using Numina.Workbench.Components.Runs;
+using Numina.Workbench.Runs;
+
+namespace Numina.Components.Tests;
+
+public sealed class ComponentTests : IAsyncLifetime
+{
+    private readonly BunitContext _ctx = new();
+
+    public Task InitializeAsync()
+    {
+        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        _ctx.Services.AddMudServices();
+        _ctx.Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: false));
+        _ctx.Render<MudPopoverProvider>();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _ctx.DisposeAsync();
+
+    [Fact]
+    public void A_card_shows_status_code_output_and_traceback_distinctly()
+    {
+        var events = new Events().Start(2).Solve(0, "5", code: "import math\nx = 5  # five\nprint(x)");
+        events.Add(new TextDelta(1, 0, 1, "```python\nprint(y)\n```\n```output\n", [0.3f]));
+        events.Add(new RoundFinished(1, 0, 1, StopReason.StopString, 1));
+        events.Add(new OutputReceived(1, 0, 1, CellOutcome.Error, "NameError: name 'y' is not defined\n```", 0.01, 9));
+        events.Add(new CandidateRestarted(1, 2, 1, DecisionReason.NoCodeBlock));
+        events.Add(new TextDelta(1, 1, 2, "Let me", [0.7f]));
+        var run = events.View.Snapshot();
+
+        var answered = _ctx.Render<CandidateCard>(p => p.Add(c => c.Candidate, run.Candidates[0]).Add(c => c.AnswerColor, "#2563eb"));
+        Assert.Equal("answered 5", answered.Find("[data-testid=status-chip]").TextContent.Trim());
+        Assert.Contains("#2563eb", answered.Find("[data-testid=candidate-card]").GetAttribute("style"));
+        var code = answered.Find("pre.code");
+        Assert.Equal("import", code.QuerySelector(".py-keyword")!.TextContent);
+        Assert.Equal("# five", code.QuerySelector(".py-comment")!.TextContent);
+        Assert.Equal("5", answered.Find("pre.output").TextContent);
+        Assert.Contains("math", answered.Find(".transcript").InnerHtml); // the boxed answer is math for KaTeX
+        Assert.NotEmpty(answered.FindAll(".math"));
+
+        var failed = _ctx.Render<CandidateCard>(p => p.Add(c => c.Candidate, events.View.Snapshot().Candidates[1]));
+        Assert.Equal("NameError: name 'y' is not defined", failed.Find("pre.traceback").TextContent);
+        Assert.Empty(failed.FindAll("pre.output"));
+        Assert.Contains("restarted — no code block (check 1)", failed.Find(".restart").TextContent);
+        Assert.Contains("restarted 1×", failed.Markup);
+    }
+
+    [Fact]
+    public void Text_being_written_is_plain_until_its_paragraph_ends()
+    {
+        var events = new Events().Start(1);
+        events.Add(new TextDelta(0, 0, 1, "First we note that $x^2 = 4$.\n\nSo $x", [0.9f]));
+        var card = _ctx.Render<CandidateCard>(p => p.Add(c => c.Candidate, events.View.Snapshot().Candidates[0]));
+        Assert.Equal("So $x", card.Find(".tail").TextContent); // the half-written math is not parsed yet
+        Assert.Single(card.FindAll(".math"));                   // the finished paragraph is Markdown + math
+    }
+
+    [Fact]
+    public void Clicking_a_vote_filters_the_candidates_to_those_behind_it()
+    {
+        var events = new Events().Start(3).Solve(0, "5").Solve(1, "6").Solve(2, "5").Vote(("5", [0, 2]), ("6", [1]));
+        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.ChartInteractive, false).Add(c => c.RefreshHz, 0));
+        Assert.Equal(3, panel.FindAll("[data-testid=candidate-card]").Count);
+
+        panel.Find("[data-testid=vote-chip][data-answer='6']").Click();
+        var shown = panel.FindAll("[data-testid=candidate-card]");
+        Assert.Equal(["1"], shown.Select(c => c.GetAttribute("data-candidate")));
+
+        panel.Find("[data-testid=vote-chip][data-answer='5']").Click();
+        Assert.Equal(["0", "2"], panel.FindAll("[data-testid=candidate-card]").Select(c => c.GetAttribute("data-candidate")));
+
+        panel.Find("[data-testid=clear-filter]").Click();
+        Assert.Equal(3, panel.FindAll("[data-testid=candidate-card]").Count);
+    }
+
+    [Fact]
+    public void The_decision_log_filters_by_candidate_and_kind()
+    {
+        var events = new Events().Start(3).Solve(0, "5").Solve(1, "6");
+        events.Add(new CandidateRestarted(2, 1, 1, DecisionReason.NoCodeBlock));
+        events.Add(new CandidatePruned(2, 2, PruneReason.AnswerWithoutExecutedCode));
+        events.Add(new SettingsChanged("temperature", "0.8", "0.5", []));
+        var log = _ctx.Render<DecisionLog>(p => p.Add(c => c.Entries, events.View.Snapshot().Decisions));
+        Assert.Equal(5, log.FindAll("[data-testid=decision-row]").Count);
+
+        log.Find("input[data-testid=decision-candidate]").Input("2");
+        var rows = log.FindAll("[data-testid=decision-row]");
+        Assert.Equal(["restart", "prune"], rows.Select(r => r.GetAttribute("data-kind")));
+        Assert.Contains("answer without executed code", rows[1].TextContent);
+
+        log.Find("input[data-testid=decision-candidate]").Input("");
+        log.Instance.Kind = "steer";
+        log.Render();
+        var steer = Assert.Single(log.FindAll("[data-testid=decision-row]"));
+        Assert.Contains("temperature 0.8 → 0.5", steer.TextContent);
+    }
+
+    [Fact]
+    public void The_tree_draws_restarts_as_new_branches_from_the_prompt()
+    {
+        var events = new Events().Start(1);
+        events.Add(new TextDelta(0, 0, 1, "I think it is 5.", [0.4f]));
+        events.Add(new RoundFinished(0, 0, 1, StopReason.EndOfSequence, 1));
+        events.Add(new CandidateRestarted(0, 1, 1, DecisionReason.NoCodeBlock));
+        events.Add(new TextDelta(0, 1, 2, "```python\nprint(5)\n```\n```output\n", [0.9f]));
+        var tree = _ctx.Render<CandidateTree>(p => p.Add(c => c.Candidates, events.View.Snapshot().Candidates).Add(c => c.PromptTokens, 20));
+        Assert.Contains("prompt (20 tokens)", tree.Markup);
+        Assert.Contains("restart 1 (fork of the prompt)", tree.Markup);
+        Assert.Contains("⟲ no code block (check 1)", tree.Markup);
+        Assert.Contains("round 2: text + code", tree.Markup);
+    }
+
+    [Fact]
+    public void A_stopped_run_marks_unfinished_candidates_cancelled_and_an_interrupted_one_says_so()
+    {
+        var events = new Events().Start(2).Solve(0, "5");
+        events.Add(new TextDelta(1, 0, 1, "Let me", [0.9f]));
+        var interrupted = RunView.FromEvents("run1", null, [], RunStatus.Interrupted);
+        Assert.Equal(RunStatus.Interrupted, interrupted.Snapshot().Status);
+
+        events.View.MarkInterrupted();
+        var run = events.View.Snapshot();
+        Assert.Equal(RunStatus.Interrupted, run.Status);
+        Assert.Equal([CandidateStatus.Answered, CandidateStatus.Cancelled], run.Candidates.Select(c => c.Status));
+        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.ChartInteractive, false).Add(c => c.RefreshHz, 0));
+        Assert.Equal("Interrupted", panel.Find("[data-testid=run-panel]").GetAttribute("data-status"));
+    }
+}
