@@ -4,7 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
 cd "$root"
-source scripts/setup.sh
+source scripts/setup.sh chromium
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 dotnet build Numina.sln --nologo -v quiet -clp:ErrorsOnly -warnaserror

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the workbench needs on Debian 12, only what is missing, and says nothing when all is there.
-# Usage: scripts/setup.sh [extra apt packages...]
+# Usage: scripts/setup.sh [extra apt packages...]   (test.sh adds chromium for the end-to-end tests)
 set -euo pipefail
 
 packages=(python3 python3-numpy python3-sympy libgomp1 "$@")
@@ -8,6 +8,8 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm builds the front-end assets (KaTeX, fonts); any npm on PATH will do, else Debian's.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   sudo_cmd=()
