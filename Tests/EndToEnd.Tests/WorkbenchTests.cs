@@ -156,6 +156,27 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         Assert.Equal(runId, JsonDocument.Parse(jsonl.Split('\n')[0]).RootElement.GetProperty("id").GetString());
     }
 
+    [Fact]
+    public async Task A_failing_run_shows_its_error_and_a_sample_problem_then_solves()
+    {
+        var page = await fixture.Browser.OpenAsync(fixture.Server.Url + "/");
+        // A problem far longer than the context: the run fails with a clear error, and the app carries on.
+        await SolvePage.FillAsync(page, string.Join(" ", Enumerable.Repeat("What is the sum of the digits of $4728163$?", 80)));
+        await SolvePage.RunAsync(page);
+        await SolvePage.WaitForStatusAsync(page, "Failed");
+        Assert.Contains("context", await page.Locator("[data-testid=run-error]").InnerTextAsync());
+        await SolvePage.ScreenshotAsync(page, "11-failed-run");
+
+        // A newcomer's path: pick a sample (it brings its known answer), press Run.
+        await page.Locator("[data-testid=sample-select]").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Solve for" }).ClickAsync();
+        await page.WaitForFunctionAsync("() => document.querySelector('input[data-testid=known-answer]').value === '38'");
+        Assert.StartsWith("Solve for $x$", await page.Locator("textarea[data-testid=problem-input]").InputValueAsync());
+        await SolvePage.RunAsync(page);
+        await SolvePage.WaitForStatusAsync(page, "Finished");
+        Assert.Equal(1, await page.Locator("[data-testid=correctness]").CountAsync());
+    }
+
     /// <summary>Not a timed test: prints what N = 48 costs (updates reaching the page per second, server memory).</summary>
     [Fact]
     public async Task Measure_updates_per_second_at_N_48()
