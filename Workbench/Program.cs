@@ -9,6 +9,7 @@ root.Subcommands.Add(PresetsCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(SolveCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(QuantizeCommand.Create());
 root.Subcommands.Add(RandomModelCommand.Create());
 foreach (var option in serve.Options) root.Options.Add(option);
@@ -17,7 +18,7 @@ try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is Numina.Engine.Settings.InvalidSettingsException or FileNotFoundException or ArgumentException or KeyNotFoundException or Numina.Engine.Models.Gguf.ModelFileException or InvalidOperationException)
+catch (Exception e) when (e is Numina.Engine.Settings.InvalidSettingsException or FileNotFoundException or InvalidDataException or ArgumentException or KeyNotFoundException or Numina.Engine.Models.Gguf.ModelFileException or InvalidOperationException)
 {
     // Bad input gets a clear message, not a stack trace.
     Console.Error.WriteLine($"error: {e.Message}");

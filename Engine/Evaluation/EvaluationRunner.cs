@@ -1,0 +1,200 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Numina.Engine.Candidates;
+using Numina.Engine.Events;
+using Numina.Engine.Execution;
+using Numina.Engine.Models;
+using Numina.Engine.Presets;
+using Numina.Engine.Problems;
+using Numina.Engine.Runs;
+using Numina.Engine.Settings;
+using Numina.Engine.Storage;
+
+namespace Numina.Engine.Evaluation;
+
+/// <summary>What an evaluation runs: the set, how it is graded, the preset and settings, and the options of the harness.</summary>
+public sealed record EvaluationPlan
+{
+    public required Dataset Dataset { get; init; }
+    public GradingPolicy Policy { get; init; }
+    public Preset Preset { get; init; } = BuiltInPresets.Numina;
+    public RunSettings Settings { get; init; } = new();
+    /// <summary>Also run each problem greedily (N = 1, temperature 0) for the greedy baseline.</summary>
+    public bool Greedy { get; init; } = true;
+    /// <summary>Count symbolically equal answers as one answer in the vote (symbolic sets).</summary>
+    public bool GroupEquivalentAnswers { get; init; }
+
+    /// <summary>Settings that change results; a results file made with others cannot be resumed.</summary>
+    public string Fingerprint()
+    {
+        var text = JsonSerializer.Serialize(new { Dataset.Name, Policy, Preset, Settings, Greedy, GroupEquivalentAnswers }, RunRecord.JsonOptions);
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16].ToLowerInvariant();
+    }
+}
+
+/// <summary>One candidate of a problem's run, as recorded for the estimators.</summary>
+public sealed record CandidateResult(int Index, string? Answer, int RetiredRound, bool Correct, int Restarts, bool Pruned);
+
+/// <summary>One line of a results file: a problem, its run and its grades.</summary>
+public sealed record ProblemResult
+{
+    public required string Fingerprint { get; init; }
+    public required string Id { get; init; }
+    public required string Reference { get; init; }
+    public IReadOnlyDictionary<string, string> Fields { get; init; } = new Dictionary<string, string>();
+    public string RunId { get; init; } = "";
+    public string? Majority { get; init; }
+    public bool MajorityCorrect { get; init; }
+    public string? FirstSample { get; init; }
+    public bool FirstSampleCorrect { get; init; }
+    public string? GreedyAnswer { get; init; }
+    public bool? GreedyCorrect { get; init; }
+    public IReadOnlyList<CandidateResult> Candidates { get; init; } = [];
+    public int Restarts { get; init; }
+    public int Prunes { get; init; }
+    public int Tokens { get; init; }
+    public double Seconds { get; init; }
+    public string? Error { get; init; }
+}
+
+/// <summary>
+/// SC-TIR over a dataset: one run per problem (plus an optional greedy run), each graded and appended to a results
+/// file as it finishes — so a stopped evaluation resumes where it left off, with the same numbers, because each
+/// problem's seed derives from the run seed and the problem id. Every run is also recorded in the run store.
+/// </summary>
+public sealed class EvaluationRunner(ILanguageModel model, ICodeExecutor executor, RunStore? store = null)
+{
+    public static JsonSerializerOptions LineOptions { get; } = new(RunRecord.JsonOptions) { WriteIndented = false };
+
+    public async Task<IReadOnlyList<ProblemResult>> RunAsync(EvaluationPlan plan, string resultsPath, Action<int, int, ProblemResult?>? progress, CancellationToken ct)
+    {
+        var fingerprint = plan.Fingerprint();
+        var done = ReadResults(resultsPath, fingerprint);
+        var results = new List<ProblemResult>(done.Values);
+        progress?.Invoke(done.Count, plan.Dataset.Problems.Count, null);
+        await using var equivalence = new SymbolicEquivalence(executor);
+        var loop = new SctirLoop(model, executor);
+        foreach (var problem in plan.Dataset.Problems)
+        {
+            if (done.ContainsKey(problem.Id)) continue;
+            ct.ThrowIfCancellationRequested();
+            var result = await SolveAsync(loop, plan, problem, fingerprint, equivalence, ct).ConfigureAwait(false);
+            await File.AppendAllTextAsync(resultsPath, JsonSerializer.Serialize(result, LineOptions) + "\n", ct).ConfigureAwait(false);
+            results.Add(result);
+            progress?.Invoke(results.Count, plan.Dataset.Problems.Count, result);
+        }
+        var order = plan.Dataset.Problems.Select((p, i) => (p.Id, i)).ToDictionary(x => x.Id, x => x.i);
+        return results.Where(r => order.ContainsKey(r.Id)).OrderBy(r => order[r.Id]).ToList();
+    }
+
+    /// <summary>The results already in the file for these settings; a file made with other settings is refused.</summary>
+    public static Dictionary<string, ProblemResult> ReadResults(string path, string? fingerprint = null)
+    {
+        var results = new Dictionary<string, ProblemResult>();
+        if (!File.Exists(path)) return results;
+        int line = 0;
+        foreach (var text in File.ReadLines(path))
+        {
+            line++;
+            if (text.Trim().Length == 0) continue;
+            ProblemResult? result;
+            try { result = JsonSerializer.Deserialize<ProblemResult>(text, LineOptions); }
+            catch (JsonException) when (line > 0 && IsLastLine(path, line)) { break; } // a line cut short by a crash: redo that problem
+            catch (JsonException e) { throw new InvalidDataException($"{path} line {line} is not a result ({e.Message})."); }
+            if (result is null) continue;
+            if (fingerprint is not null && result.Fingerprint != fingerprint)
+                throw new InvalidOperationException($"{path} holds results of other settings (fingerprint {result.Fingerprint}, these are {fingerprint}): choose another --out, or delete it to start again.");
+            results[result.Id] = result;
+        }
+        return results;
+    }
+
+    private static bool IsLastLine(string path, int line) => File.ReadLines(path).Count() == line;
+
+    private async Task<ProblemResult> SolveAsync(SctirLoop loop, EvaluationPlan plan, EvalProblem problem, string fingerprint, SymbolicEquivalence equivalence, CancellationToken ct)
+    {
+        var seed = Seeds.ForAttempt(plan.Settings.Decoding.Seed ?? 0, StableHash(problem.Id), 0);
+        var request = new RunRequest
+        {
+            Problem = Problem.Create(problem.Problem, problem.Id, problem.Answer, plan.Dataset.Name),
+            Preset = plan.Preset,
+            Settings = plan.Settings with { Decoding = plan.Settings.Decoding with { Seed = seed }, AnswerPolicy = Dataset.VotePolicy(plan.Policy) },
+            RunId = Guid.NewGuid().ToString("N")[..12],
+        };
+        var record = await RecordedRunAsync(loop, request, ct).ConfigureAwait(false);
+
+        async Task<bool> Grade(string? answer) => answer is not null && await IsCorrectAsync(plan.Policy, answer, problem.Answer, equivalence, ct).ConfigureAwait(false);
+        var candidates = new List<CandidateResult>();
+        foreach (var c in record.Candidates)
+            candidates.Add(new CandidateResult(c.Index, c.Answer, c.AnsweredRound ?? int.MaxValue, await Grade(c.Answer).ConfigureAwait(false), c.Restarts, c.Status == CandidateStatus.Pruned));
+
+        if (plan.GroupEquivalentAnswers)
+            candidates = await GroupAsync(candidates, equivalence, ct).ConfigureAwait(false);
+        var majority = Estimators.Winner(candidates.OrderBy(c => c.RetiredRound).ThenBy(c => c.Index).Select(c => new Sample(c.Answer, c.RetiredRound, c.Index)).ToList(),
+            Enumerable.Range(0, candidates.Count).ToList());
+
+        string? greedyAnswer = null;
+        bool? greedyCorrect = null;
+        if (plan.Greedy)
+        {
+            var greedy = await RecordedRunAsync(loop, request with
+            {
+                RunId = request.RunId + "-greedy",
+                Settings = request.Settings with { Decoding = request.Settings.Decoding with { Width = 1, Temperature = 0 } },
+            }, ct).ConfigureAwait(false);
+            greedyAnswer = greedy.Vote.Winner;
+            greedyCorrect = await Grade(greedyAnswer).ConfigureAwait(false);
+        }
+
+        var first = record.Candidates.FirstOrDefault();
+        return new ProblemResult
+        {
+            Fingerprint = fingerprint, Id = problem.Id, Reference = problem.Answer, Fields = problem.Fields, RunId = record.Id,
+            Majority = majority, MajorityCorrect = await Grade(majority).ConfigureAwait(false),
+            FirstSample = first?.Answer, FirstSampleCorrect = candidates.FirstOrDefault()?.Correct ?? false,
+            GreedyAnswer = greedyAnswer, GreedyCorrect = greedyCorrect,
+            Candidates = candidates, Restarts = record.Restarts, Prunes = record.Candidates.Count(c => c.Status == CandidateStatus.Pruned),
+            Tokens = record.GeneratedTokens + record.AppendedTokens, Seconds = record.ElapsedSeconds, Error = record.Error,
+        };
+    }
+
+    private async Task<RunRecord> RecordedRunAsync(SctirLoop loop, RunRequest request, CancellationToken ct)
+    {
+        store?.BeginRun(request, request.RunId!, DateTimeOffset.UtcNow);
+        var record = await loop.RunAsync(request, store?.EventSink() ?? NullEventSink.Instance, ct).ConfigureAwait(false);
+        store?.FinishRun(record);
+        if (record.Status == RunStatus.Cancelled) throw new OperationCanceledException(ct);
+        return record;
+    }
+
+    public static async Task<bool> IsCorrectAsync(GradingPolicy policy, string answer, string reference, SymbolicEquivalence equivalence, CancellationToken ct)
+    {
+        if (policy != GradingPolicy.Symbolic)
+        {
+            var expected = Answers.AnswerPolicies.Apply(Dataset.VotePolicy(policy), Answers.AnswerNormalizer.Normalize(reference));
+            return expected is not null && expected == answer;
+        }
+        return await equivalence.EquivalentAsync(answer, reference, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Answers equal to an earlier one (symbolically) take that one's spelling, so they vote together.</summary>
+    private static async Task<List<CandidateResult>> GroupAsync(List<CandidateResult> candidates, SymbolicEquivalence equivalence, CancellationToken ct)
+    {
+        var seen = new List<string>();
+        var grouped = new List<CandidateResult>();
+        foreach (var c in candidates.OrderBy(c => c.RetiredRound).ThenBy(c => c.Index))
+        {
+            if (c.Answer is null) { grouped.Add(c); continue; }
+            string? same = null;
+            foreach (var s in seen)
+                if (await equivalence.EquivalentAsync(s, c.Answer, ct).ConfigureAwait(false)) { same = s; break; }
+            if (same is null) seen.Add(c.Answer);
+            grouped.Add(c with { Answer = same ?? c.Answer });
+        }
+        return grouped.OrderBy(c => c.Index).ToList();
+    }
+
+    /// <summary>A hash of the problem id that is the same in every process (string.GetHashCode is not).</summary>
+    private static int StableHash(string id) => BitConverter.ToInt32(SHA256.HashData(Encoding.UTF8.GetBytes(id)), 0) & 0x7fffffff;
+}

@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Globalization;
+using Numina.Engine.Evaluation;
+using Numina.Engine.Models.Llama;
+using Numina.Engine.Settings;
+using Numina.Engine.Storage;
+
+namespace Numina.Workbench.Cli;
+
+/// <summary>
+/// <c>Workbench eval</c>: SC-TIR over a dataset, resumable (results appended to --out as each problem finishes), with a
+/// progress bar on stderr and a summary at the end whose last lines are <c>value majority-accuracy</c>,
+/// <c>value greedy-accuracy</c> and <c>value pass-at-n</c>. <c>eval compare A B</c> sets two result files side by side.
+/// </summary>
+public static class EvalCommand
+{
+    private static readonly Option<FileInfo> DatasetFile = new("--dataset") { Description = "JSONL with \"problem\" and \"answer\" (e.g. ../shared/data/math500.jsonl).", Required = true };
+    private static readonly Option<int?> Limit = new("--limit") { Description = "Only the first K problems." };
+    private static readonly Option<FileInfo> Out = new("--out") { Description = "The results file (JSONL); an existing one with the same settings is resumed.", Required = true };
+    private static readonly Option<int?> Width = new("--n", "-n") { Description = "Width N." };
+    private static readonly Option<int?> Depth = new("--m", "-m") { Description = "Depth M." };
+    private static readonly Option<double?> Temperature = new("--temperature") { Description = "Sampling temperature." };
+    private static readonly Option<ulong?> Seed = new("--seed") { Description = "Evaluation seed; each problem's run seed derives from it and the problem id (default 0)." };
+    private static readonly Option<int?> MaxTokens = new("--max-tokens") { Description = "Max new tokens per round." };
+    private static readonly Option<string?> Preset = new("--preset") { Description = "Numina, ToRA, NemoSkills or a configured preset." };
+    private static readonly Option<GradingPolicy?> Policy = new("--policy") { Description = "AimoInteger, Integer or Symbolic (default: from the answers)." };
+    private static readonly Option<bool> NoGreedy = new("--no-greedy") { Description = "Skip the greedy (N = 1, T = 0) baseline run per problem." };
+    private static readonly Option<bool> Group = new("--group-equivalent") { Description = "Symbolically equal answers vote together." };
+    private static readonly Option<string?> Model = new("--model") { Description = "The GGUF model (default: Engine:Model:Path)." };
+    private static readonly Option<bool> NoStore = new("--no-store") { Description = "Do not record the runs in the run store." };
+
+    public static Command Create()
+    {
+        var command = new Command("eval", "Evaluate SC-TIR on a dataset: maj@k, pass@k, greedy; resumable.")
+        {
+            DatasetFile, Limit, Out, Width, Depth, Temperature, Seed, MaxTokens, Preset, Policy, NoGreedy, Group, Model, NoStore, CommonOptions.Config,
+        };
+        command.SetAction(RunAsync);
+        var a = new Argument<FileInfo>("a") { Description = "A results file." };
+        var b = new Argument<FileInfo>("b") { Description = "Another results file." };
+        var compare = new Command("compare", "Two result files side by side: the summary, and the problems where they differ.") { a, b };
+        compare.SetAction(parse => Compare(parse.GetValue(a)!, parse.GetValue(b)!));
+        command.Subcommands.Add(compare);
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
+    {
+        var options = CommonOptions.LoadEngineOptions(parse);
+        var dataset = Dataset.Load(parse.GetValue(DatasetFile)!.FullName, parse.GetValue(Limit));
+        var d = options.Defaults.Decoding;
+        var plan = new EvaluationPlan
+        {
+            Dataset = dataset,
+            Policy = parse.GetValue(Policy) ?? dataset.SuggestedPolicy(),
+            Preset = options.Preset(parse.GetValue(Preset)),
+            Settings = options.Defaults with
+            {
+                Decoding = d with
+                {
+                    Width = parse.GetValue(Width) ?? d.Width, Depth = parse.GetValue(Depth) ?? d.Depth,
+                    Temperature = parse.GetValue(Temperature) ?? d.Temperature, Seed = parse.GetValue(Seed) ?? 0,
+                    MaxNewTokensPerRound = parse.GetValue(MaxTokens) ?? d.MaxNewTokensPerRound,
+                },
+            },
+            Greedy = !parse.GetValue(NoGreedy),
+            GroupEquivalentAnswers = parse.GetValue(Group),
+        };
+        SettingsValidator.Validate(plan.Settings.Decoding);
+        var outPath = parse.GetValue(Out)!.FullName;
+        EvaluationRunner.ReadResults(outPath, plan.Fingerprint()); // refuse a file of other settings before loading anything
+
+        await using var model = LlamaModel.Load(options.Model with { Path = parse.GetValue(Model) is { } m ? Path.GetFullPath(m) : options.Model.Path });
+        await using var executor = options.CreateExecutor();
+        RunStore? store = parse.GetValue(NoStore) || string.IsNullOrEmpty(options.StoragePath) ? null : RunStore.Open(options.StoragePath);
+        try
+        {
+            Console.Error.WriteLine($"eval: {dataset.Name}, {dataset.Problems.Count} problems, {plan.Policy}, N={plan.Settings.Decoding.Width} M={plan.Settings.Decoding.Depth} T={plan.Settings.Decoding.Temperature}, results in {outPath}");
+            var results = await new EvaluationRunner(model, executor, store).RunAsync(plan, outPath, Progress, ct);
+            Console.Error.WriteLine();
+            PrintSummary(results);
+            return 0;
+        }
+        finally
+        {
+            if (store is not null) await store.DisposeAsync();
+        }
+    }
+
+    private static void Progress(int done, int total, ProblemResult? last)
+    {
+        const int width = 30;
+        int filled = total == 0 ? width : done * width / total;
+        var tail = last is null ? "" : $" {last.Id}: {last.Majority ?? "-"} ({(last.MajorityCorrect ? "right" : "wrong")}, ref {last.Reference})";
+        Console.Error.Write($"\r[{new string('#', filled)}{new string('.', width - filled)}] {done}/{total}{tail}    ");
+    }
+
+    private static string F(double x) => x.ToString("0.000", CultureInfo.InvariantCulture);
+
+    public static void PrintSummary(IReadOnlyList<ProblemResult> results)
+    {
+        var s = EvaluationSummary.From(results);
+        Console.WriteLine("id\treference\tmajority\tright\tgreedy\tcorrect/N\trestarts\tprunes\ttokens\tseconds");
+        foreach (var r in results)
+            Console.WriteLine($"{r.Id}\t{r.Reference}\t{r.Majority ?? "-"}\t{(r.MajorityCorrect ? "yes" : "no")}\t{r.GreedyAnswer ?? "-"}\t{r.Candidates.Count(c => c.Correct)}/{r.Candidates.Count}\t{r.Restarts}\t{r.Prunes}\t{r.Tokens}\t{r.Seconds:0.0}");
+        Console.WriteLine();
+        Console.WriteLine($"problems {s.Problems}, N {s.Width}");
+        Console.WriteLine("k\tpass@k\tmaj@k");
+        for (int k = 1; k <= s.Width; k++) Console.WriteLine($"{k}\t{F(s.PassAtK[k - 1])}\t{F(s.MajorityAtK[k - 1])}");
+        Console.WriteLine($"first-sample accuracy {F(s.FirstSampleAccuracy)}; no-answer rate {F(s.NoAnswerRate)}; restarts/problem {s.RestartsPerProblem:0.00}; prunes/problem {s.PrunesPerProblem:0.00}; tokens/problem {s.TokensPerProblem:0}; seconds/problem {s.SecondsPerProblem:0.0}");
+        Console.WriteLine($"value no-answer-rate = {F(s.NoAnswerRate)}");
+        Console.WriteLine($"value majority-accuracy = {F(s.MajorityAccuracy)}");
+        Console.WriteLine($"value greedy-accuracy = {(s.GreedyAccuracy is { } g ? F(g) : "n/a")}");
+        Console.WriteLine($"value pass-at-n = {F(s.PassAtN)}");
+    }
+
+    private static int Compare(FileInfo a, FileInfo b)
+    {
+        var ra = EvaluationRunner.ReadResults(a.FullName);
+        var rb = EvaluationRunner.ReadResults(b.FullName);
+        if (ra.Count == 0 || rb.Count == 0) throw new ArgumentException($"{(ra.Count == 0 ? a.Name : b.Name)} has no results.");
+        var common = ra.Keys.Intersect(rb.Keys).ToList();
+        var sa = EvaluationSummary.From(common.Select(k => ra[k]).ToList());
+        var sb = EvaluationSummary.From(common.Select(k => rb[k]).ToList());
+        Console.WriteLine($"{common.Count} problems in both ({ra.Count} in {a.Name}, {rb.Count} in {b.Name})");
+        Console.WriteLine($"metric\t{a.Name}\t{b.Name}");
+        Console.WriteLine($"majority accuracy\t{F(sa.MajorityAccuracy)}\t{F(sb.MajorityAccuracy)}");
+        Console.WriteLine($"greedy accuracy\t{(sa.GreedyAccuracy is { } ga ? F(ga) : "n/a")}\t{(sb.GreedyAccuracy is { } gb ? F(gb) : "n/a")}");
+        Console.WriteLine($"first-sample accuracy\t{F(sa.FirstSampleAccuracy)}\t{F(sb.FirstSampleAccuracy)}");
+        Console.WriteLine($"pass@N\t{F(sa.PassAtN)}\t{F(sb.PassAtN)}");
+        Console.WriteLine($"no-answer rate\t{F(sa.NoAnswerRate)}\t{F(sb.NoAnswerRate)}");
+        foreach (var id in common.Where(id => ra[id].MajorityCorrect != rb[id].MajorityCorrect))
+            Console.WriteLine($"differs: {id}\t{ra[id].Majority ?? "-"} ({(ra[id].MajorityCorrect ? "right" : "wrong")})\t{rb[id].Majority ?? "-"} ({(rb[id].MajorityCorrect ? "right" : "wrong")})");
+        Console.WriteLine($"ratio majority-accuracy-b-vs-a = {(sa.MajorityAccuracy > 0 ? F(sb.MajorityAccuracy / sa.MajorityAccuracy) : "n/a")}");
+        return 0;
+    }
+}
