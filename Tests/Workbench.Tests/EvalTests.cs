@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Numina.Workbench.Tests;
+
+/// <summary>
+/// <c>eval</c> with the bundled tiny model on a small synthetic set (held-out problems of its card): an evaluation
+/// killed half-way and run again ends with the same numbers as one that ran straight through.
+/// </summary>
+public class EvalTests
+{
+    /// <summary>The repository's configuration with the run store in a temporary file and workers on their own uids.</summary>
+    private static string Config()
+    {
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(WorkbenchCli.Root, "appsettings.json")))!;
+        config["Engine"]!["Storage"]!["Path"] = WorkbenchCli.Temp("runs.db");
+        config["Engine"]!["Model"]!["Path"] = Path.Combine(WorkbenchCli.Root, "models", "numina-tiny-q8_0.gguf");
+        config["Engine"]!["Sandbox"]!["FirstUid"] = 62500;
+        var path = WorkbenchCli.Temp("appsettings.json");
+        File.WriteAllText(path, config.ToJsonString());
+        return path;
+    }
+
+    private static string SmallSet()
+    {
+        var path = WorkbenchCli.Temp("set.jsonl");
+        File.WriteAllLines(path, File.ReadLines(Path.Combine(WorkbenchCli.Root, "models", "heldout-sample.jsonl")).Take(6));
+        return path;
+    }
+
+    private static string[] Args(string set, string config, string output) =>
+        ["eval", "--dataset", set, "--out", output, "-n", "4", "-m", "4", "--seed", "5", "--max-tokens", "400", "--config", config];
+
+    private static IEnumerable<string> Values(string stdout) => stdout.Split('\n').Where(l => l.StartsWith("value ") || l.StartsWith("k\t") || l.Contains('\t') && char.IsDigit(l[0]));
+
+    [Fact]
+    public async Task A_killed_evaluation_resumes_to_the_same_numbers()
+    {
+        var set = SmallSet();
+        var config = Config();
+        var straight = await WorkbenchCli.Run(Args(set, config, WorkbenchCli.Temp("a.jsonl")));
+        Assert.True(straight.ExitCode == 0, straight.Stderr);
+        var lines = straight.Stdout.TrimEnd().Split('\n');
+        Assert.StartsWith("value majority-accuracy = ", lines[^3]);
+        Assert.StartsWith("value greedy-accuracy = ", lines[^2]);
+        Assert.StartsWith("value pass-at-n = ", lines[^1]);
+
+        // The same evaluation, killed once two problems are written, then run again.
+        var resumedOut = WorkbenchCli.Temp("b.jsonl");
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(WorkbenchCli.Dll);
+        foreach (var a in Args(set, config, resumedOut)) start.ArgumentList.Add(a);
+        using (var process = Process.Start(start)!)
+        {
+            _ = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            var clock = Stopwatch.StartNew();
+            while ((!File.Exists(resumedOut) || File.ReadAllLines(resumedOut).Length < 2) && clock.Elapsed < TimeSpan.FromMinutes(2) && !process.HasExited)
+                await Task.Delay(50);
+            Assert.False(process.HasExited, "the evaluation ended before it could be interrupted");
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        int before = File.ReadAllLines(resumedOut).Count(l => l.Trim().Length > 0);
+        Assert.InRange(before, 2, 5);
+
+        var resumed = await WorkbenchCli.Run(Args(set, config, resumedOut));
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains($"] {before}/6", resumed.Stderr); // it started where it left off
+        Assert.Equal(Values(straight.Stdout), Values(resumed.Stdout));
+        Assert.Equal(6, File.ReadAllLines(resumedOut).Count(l => l.Trim().Length > 0));
+    }
+
+    [Fact]
+    public async Task A_results_file_of_other_settings_is_refused_and_kept()
+    {
+        var set = SmallSet();
+        var output = WorkbenchCli.Temp("c.jsonl");
+        var first = await WorkbenchCli.Run(["eval", "--dataset", set, "--limit", "1", "--out", output, "-n", "2", "-m", "2", "--no-greedy", "--config", Config()]);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var kept = File.ReadAllText(output);
+        var other = await WorkbenchCli.Run(["eval", "--dataset", set, "--limit", "1", "--out", output, "-n", "3", "-m", "2", "--no-greedy", "--config", Config()]);
+        Assert.Equal(2, other.ExitCode);
+        Assert.Contains("holds results of other settings", other.Stderr);
+        Assert.Equal(kept, File.ReadAllText(output));
+
+        var compare = await WorkbenchCli.Run("eval", "compare", output, output);
+        Assert.Equal(0, compare.ExitCode);
+        Assert.Contains("ratio majority-accuracy-b-vs-a", compare.Stdout);
+    }
+}
