@@ -177,6 +177,24 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         Assert.Equal(1, await page.Locator("[data-testid=correctness]").CountAsync());
     }
 
+    [Fact]
+    public async Task An_evaluation_runs_from_the_page_with_charts_and_links_to_its_runs()
+    {
+        var page = await fixture.Browser.OpenAsync(fixture.Server.Url + "/eval");
+        await SolvePage.SetAsync(page, "eval-limit", "3");
+        await SolvePage.SetAsync(page, "eval-n", "4");
+        await page.Locator("[data-testid=eval-start]").ClickAsync();
+        await page.Locator("[data-testid=eval-panel][data-running=false]").WaitForAsync(new() { Timeout = 180_000 });
+        Assert.Equal(3, await page.Locator("[data-testid=eval-results] tbody tr").CountAsync());
+        Assert.Contains("pass@4", await page.Locator("[data-testid=eval-summary]").InnerTextAsync());
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.js-plotly-plot').length === 2");
+        await SolvePage.ScreenshotAsync(page, "12-evaluation");
+
+        await page.Locator("[data-testid=eval-results] tbody tr a").First.ClickAsync();
+        await page.Locator("[data-testid=run-panel][data-status=Finished]").WaitForAsync();
+        Assert.Equal(4, await page.Locator("[data-testid=candidate-card]").CountAsync());
+    }
+
     /// <summary>Not a timed test: prints what N = 48 costs (updates reaching the page per second, server memory).</summary>
     [Fact]
     public async Task Measure_updates_per_second_at_N_48()

@@ -41,6 +41,7 @@ public static class ServeCommand
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<Runs.RunService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Runs.RunService>());
+        builder.Services.AddSingleton<Evaluations.EvaluationService>();
         builder.Services.AddMudServices();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 

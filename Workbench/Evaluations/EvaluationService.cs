@@ -1,0 +1,101 @@
+using Numina.Engine.Configuration;
+using Numina.Engine.Evaluation;
+using Numina.Engine.Execution;
+using Numina.Engine.Storage;
+using Numina.Workbench.Hosting;
+
+namespace Numina.Workbench.Evaluations;
+
+/// <summary>One evaluation started from the page: its plan, where its results go, its progress and results so far.</summary>
+public sealed class EvaluationJob
+{
+    public required string Id { get; init; }
+    public required EvaluationPlan Plan { get; init; }
+    public required string ResultsPath { get; init; }
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+    public int Done { get; internal set; }
+    public int Total { get; internal set; }
+    public bool Running { get; internal set; } = true;
+    public string? Error { get; internal set; }
+    public int Version { get; internal set; }
+    internal CancellationTokenSource Stop { get; } = new();
+    private readonly List<ProblemResult> _results = [];
+
+    public IReadOnlyList<ProblemResult> Results
+    {
+        get { lock (_results) return _results.ToList(); }
+    }
+
+    internal void Add(ProblemResult r)
+    {
+        lock (_results) _results.Add(r);
+    }
+}
+
+/// <summary>
+/// Evaluations started from the workbench: the same runner as <c>Workbench eval</c>, on the app's loaded model and
+/// sandbox, every run recorded in the store (so each problem links to its run). Results files go to
+/// <c>evaluations/</c> beside the run store; starting the same evaluation again resumes it.
+/// </summary>
+public sealed class EvaluationService(ModelHost models, ICodeExecutor executor, RunStore store, EngineOptions engine, ILogger<EvaluationService> log)
+{
+    private readonly List<EvaluationJob> _jobs = [];
+
+    public string ResultsFolder { get; } = Path.Combine(Path.GetDirectoryName(store.Path)!, "evaluations");
+
+    public IReadOnlyList<EvaluationJob> Jobs
+    {
+        get { lock (_jobs) return _jobs.ToList(); }
+    }
+
+    /// <summary>The evaluation sets next to the bundled model, and any JSONL in the evaluations folder's datasets/.</summary>
+    public IReadOnlyList<string> KnownDatasets()
+    {
+        var folders = new[] { Path.GetDirectoryName(engine.ModelPath), Path.Combine(ResultsFolder, "datasets") };
+        return folders.Where(f => f is not null && Directory.Exists(f)).SelectMany(f => Directory.GetFiles(f!, "*.jsonl")).Order().ToList();
+    }
+
+    public EvaluationJob Start(EvaluationPlan plan)
+    {
+        if (models.Model is null) throw new InvalidOperationException($"No model is loaded: {models.Error}");
+        Engine.Settings.SettingsValidator.Validate(plan.Settings.Decoding);
+        Directory.CreateDirectory(ResultsFolder);
+        var path = Path.Combine(ResultsFolder, $"{plan.Dataset.Name}-{plan.Fingerprint()}.jsonl");
+        EvaluationRunner.ReadResults(path, plan.Fingerprint());
+        var job = new EvaluationJob { Id = plan.Fingerprint(), Plan = plan, ResultsPath = path, Total = plan.Dataset.Problems.Count };
+        lock (_jobs)
+        {
+            if (_jobs.Any(j => j.Running && j.Id == job.Id)) throw new InvalidOperationException("This evaluation is already running.");
+            _jobs.Insert(0, job);
+        }
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var runner = new EvaluationRunner(models.Model, executor, store);
+                var results = await runner.RunAsync(plan, path, (done, total, last) =>
+                {
+                    job.Done = done;
+                    job.Total = total;
+                    if (last is not null) job.Add(last);
+                    else foreach (var r in EvaluationRunner.ReadResults(path).Values) job.Add(r);
+                    job.Version++;
+                }, job.Stop.Token);
+            }
+            catch (OperationCanceledException) { job.Error = "stopped (start it again to resume)"; }
+            catch (Exception e)
+            {
+                job.Error = e.Message;
+                log.LogWarning("Evaluation {Id} failed: {Error}", job.Id, e.Message);
+            }
+            finally
+            {
+                job.Running = false;
+                job.Version++;
+            }
+        });
+        return job;
+    }
+
+    public void Stop(EvaluationJob job) => job.Stop.Cancel();
+}
