@@ -17,8 +17,8 @@ namespace Numina.Engine.Tests.Backend;
 [Collection("sandbox")]
 public class ShippedModelTests(ITestOutputHelper output)
 {
-    /// <summary>Measured 7/40 majority-correct on this set with these seeds (models/README.md); the floor leaves a margin.</summary>
-    private const int MinimumMajorityCorrect = 4;
+    /// <summary>Measured 9/40 majority-correct on this set with these settings (models/README.md); the floor leaves a margin.</summary>
+    private const int MinimumMajorityCorrect = 6;
 
     [Fact]
     public async Task The_default_model_solves_held_out_problems_with_sc_tir()
