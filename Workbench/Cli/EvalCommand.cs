@@ -20,6 +20,9 @@ public static class EvalCommand
     private static readonly Option<int?> Width = new("--n", "-n") { Description = "Width N." };
     private static readonly Option<int?> Depth = new("--m", "-m") { Description = "Depth M." };
     private static readonly Option<double?> Temperature = new("--temperature") { Description = "Sampling temperature." };
+    private static readonly Option<double?> TopP = new("--top-p") { Description = "Nucleus sampling threshold." };
+    private static readonly Option<int?> TopK = new("--top-k") { Description = "Top-k (0 = off)." };
+    private static readonly Option<double?> MinP = new("--min-p") { Description = "Min-p (0 = off)." };
     private static readonly Option<ulong?> Seed = new("--seed") { Description = "Evaluation seed; each problem's run seed derives from it and the problem id (default 0)." };
     private static readonly Option<int?> MaxTokens = new("--max-tokens") { Description = "Max new tokens per round." };
     private static readonly Option<string?> Preset = new("--preset") { Description = "Numina, ToRA, NemoSkills or a configured preset." };
@@ -33,7 +36,7 @@ public static class EvalCommand
     {
         var command = new Command("eval", "Evaluate SC-TIR on a dataset: maj@k, pass@k, greedy; resumable.")
         {
-            DatasetFile, Limit, Out, Width, Depth, Temperature, Seed, MaxTokens, Preset, Policy, NoGreedy, Group, Model, NoStore, CommonOptions.Config,
+            DatasetFile, Limit, Out, Width, Depth, Temperature, TopP, TopK, MinP, Seed, MaxTokens, Preset, Policy, NoGreedy, Group, Model, NoStore, CommonOptions.Config,
         };
         command.SetAction(RunAsync);
         var a = new Argument<FileInfo>("a") { Description = "A results file." };
@@ -60,6 +63,7 @@ public static class EvalCommand
                 {
                     Width = parse.GetValue(Width) ?? d.Width, Depth = parse.GetValue(Depth) ?? d.Depth,
                     Temperature = parse.GetValue(Temperature) ?? d.Temperature, Seed = parse.GetValue(Seed) ?? 0,
+                    TopP = parse.GetValue(TopP) ?? d.TopP, TopK = parse.GetValue(TopK) ?? d.TopK, MinP = parse.GetValue(MinP) ?? d.MinP,
                     MaxNewTokensPerRound = parse.GetValue(MaxTokens) ?? d.MaxNewTokensPerRound,
                 },
             },
