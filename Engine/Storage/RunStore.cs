@@ -73,7 +73,13 @@ public sealed class RunStore : IAsyncDisposable
                     type TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (run_id, seq));
                 CREATE INDEX IF NOT EXISTS runs_by_start ON runs(started_at);
                 """);
-            int interrupted = Execute(c, "UPDATE runs SET status = 'Interrupted' WHERE status = 'Running'");
+            // The summary of a run cut short comes from its events: generated tokens (one text delta each) and time.
+            int interrupted = Execute(c, """
+                UPDATE runs SET status = 'Interrupted',
+                    tokens = (SELECT count(*) FROM events e WHERE e.run_id = runs.id AND e.type = 'TextDelta'),
+                    seconds = coalesce((julianday((SELECT max(e.time) FROM events e WHERE e.run_id = runs.id)) - julianday(started_at)) * 86400, 0)
+                WHERE status = 'Running'
+                """);
             return new RunStore(full, interrupted);
         }
         catch (SqliteException e)

@@ -71,10 +71,11 @@ public sealed class RunStoreTests : IDisposable
         var request = Request(2);
         await using (var store = RunStore.Open(DbPath))
         {
-            store.BeginRun(request, request.RunId!, DateTimeOffset.UtcNow);
             var sink = store.EventSink();
-            sink.Publish(new RunStarted(2, 4, 3, "Numina", "p", 1) { RunId = request.RunId!, Sequence = 1, Time = DateTimeOffset.UtcNow });
-            sink.Publish(new TextDelta(0, 0, 1, "Let me", [0.5f]) { RunId = request.RunId!, Sequence = 2, Time = DateTimeOffset.UtcNow });
+            var started = DateTimeOffset.UtcNow;
+            store.BeginRun(request, request.RunId!, started);
+            sink.Publish(new RunStarted(2, 4, 3, "Numina", "p", 1) { RunId = request.RunId!, Sequence = 1, Time = started });
+            sink.Publish(new TextDelta(0, 0, 1, "Let me", [0.5f]) { RunId = request.RunId!, Sequence = 2, Time = started.AddSeconds(2) });
             await store.FlushAsync();
         } // no FinishRun: the process "died"
 
@@ -82,6 +83,8 @@ public sealed class RunStoreTests : IDisposable
         Assert.Equal(1, reopened.InterruptedOnOpen);
         var summary = Assert.Single(reopened.List());
         Assert.Equal(RunStatus.Interrupted, summary.Status);
+        Assert.Equal(1, summary.Tokens); // one text delta: one generated token
+        Assert.InRange(summary.Seconds, 0.5, 60);
         Assert.Null(reopened.GetRecord(request.RunId!));
         Assert.Equal("Let me", Assert.IsType<TextDelta>(reopened.GetEvents(request.RunId!)[1]).Text);
     }
