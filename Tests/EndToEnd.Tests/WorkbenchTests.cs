@@ -136,8 +136,17 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         Assert.Equal(4, cards);
 
         // Replay: the view starts empty and fills again from the stored events.
+        // Watched in the page: the replay empties the cards, shows its progress, and fills them again.
+        await page.EvaluateAsync(@"() => {
+            window.numinaReplay = { emptied: false, progress: false };
+            new MutationObserver(() => {
+                if (document.querySelector('[data-testid=replaying]')) window.numinaReplay.progress = true;
+                if (document.querySelectorAll('[data-testid=candidate-card]').length === 0) window.numinaReplay.emptied = true;
+            }).observe(document.body, { subtree: true, childList: true });
+        }");
         await page.Locator("[data-testid=replay]").ClickAsync();
-        await page.Locator("[data-testid=replaying]").WaitForAsync();
+        await page.WaitForFunctionAsync("() => window.numinaReplay.progress && window.numinaReplay.emptied");
+        await page.Locator("[data-testid=replaying]").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = 120_000 });
         await page.Locator("[data-testid=run-panel][data-status=Finished]").WaitForAsync(new() { Timeout = 120_000 });
         Assert.Equal(4, await page.Locator("[data-testid=candidate-card]").CountAsync());
         await SolvePage.ScreenshotAsync(page, "7-replayed");
