@@ -36,6 +36,15 @@ public sealed class RecordingEventSink : IRunEventSink
     }
 }
 
+/// <summary>Every event to each of several sinks, in order (e.g. the page's view and the run store).</summary>
+public sealed class TeeEventSink(params IRunEventSink[] sinks) : IRunEventSink
+{
+    public void Publish(RunEvent runEvent)
+    {
+        foreach (var sink in sinks) sink.Publish(runEvent);
+    }
+}
+
 public sealed class NullEventSink : IRunEventSink
 {
     public static NullEventSink Instance { get; } = new();

@@ -126,7 +126,7 @@ public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStor
         try
         {
             var loop = new SctirLoop(models.Model!, executor);
-            var record = await loop.RunAsync(job.Request, new Tee(pump, store.EventSink()), stop.Token, job.Control);
+            var record = await loop.RunAsync(job.Request, new TeeEventSink(pump, store.EventSink()), stop.Token, job.Control);
             store.FinishRun(record);
             job.Record = record;
             await pump.DrainAsync();
@@ -141,15 +141,6 @@ public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStor
             await pump.DrainAsync();
             job.View.Fail(e.Message);
             job.Done.TrySetResult(null);
-        }
-    }
-
-    private sealed class Tee(IRunEventSink a, IRunEventSink b) : IRunEventSink
-    {
-        public void Publish(RunEvent e)
-        {
-            a.Publish(e);
-            b.Publish(e);
         }
     }
 

@@ -22,7 +22,7 @@ public static class LoopHarness
     {
         await using ICodeExecutor executor = executorFactory?.Invoke() ?? Python.Executor();
         var sink = new RecordingEventSink();
-        IRunEventSink events = extraSink is null ? sink : new TeeSink(sink, extraSink);
+        IRunEventSink events = extraSink is null ? sink : new TeeEventSink(sink, extraSink);
         var request = new RunRequest
         {
             Problem = Problem.Create(ProblemText, knownAnswer: knownAnswer),
@@ -35,15 +35,6 @@ public static class LoopHarness
         };
         var record = await new SctirLoop(model, executor).RunAsync(request, events, cancellationToken);
         return (record, sink.Events);
-    }
-
-    private sealed class TeeSink(IRunEventSink a, IRunEventSink b) : IRunEventSink
-    {
-        public void Publish(RunEvent runEvent)
-        {
-            a.Publish(runEvent);
-            b.Publish(runEvent);
-        }
     }
 
     /// <summary>What the model saw at its n-th call for (candidate, attempt).</summary>

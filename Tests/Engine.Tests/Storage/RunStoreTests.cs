@@ -33,15 +33,10 @@ public sealed class RunStoreTests : IDisposable
         var recorded = new RecordingEventSink();
         var storeSink = store.EventSink();
         store.BeginRun(request, request.RunId!, DateTimeOffset.UtcNow);
-        var record = await new SctirLoop(model, executor).RunAsync(request, new Tee(recorded, storeSink), CancellationToken.None);
+        var record = await new SctirLoop(model, executor).RunAsync(request, new TeeEventSink(recorded, storeSink), CancellationToken.None);
         store.FinishRun(record);
         await store.FlushAsync();
         return (record, recorded.Events);
-    }
-
-    private sealed class Tee(IRunEventSink a, IRunEventSink b) : IRunEventSink
-    {
-        public void Publish(RunEvent e) { a.Publish(e); b.Publish(e); }
     }
 
     [Fact]
