@@ -54,4 +54,7 @@ internal interface ISteerable
 public sealed record SteeringChange(string Setting, string From, string To, DateTimeOffset Time, IReadOnlyList<int> Candidates)
 {
     public override string ToString() => $"{Setting} {From} → {To}";
+
+    /// <summary>How a sampler value is written in a change ("0.8", "2.5"); the workbench compares values in this form.</summary>
+    public static string Format(double value) => value.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 }

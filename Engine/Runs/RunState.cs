@@ -130,9 +130,7 @@ internal sealed class RunState
         candidate.PruneReason = PruneReason.RemovedByResearcher;
         lock (_gate) Record.Decisions.Add(new Decision(candidate.Index, candidate.Attempts.Count - 1, round, DecisionKind.Prune, DecisionReason.RemovedByResearcher, DateTimeOffset.UtcNow));
         Publish(new CandidatePruned(candidate.Index, round, PruneReason.RemovedByResearcher));
-        VoteTally tally;
-        lock (_gate) tally = Record.Vote = CountVotes();
-        Publish(new VoteUpdated(tally));
+        PublishVote();
     }
 
     public void SequenceEnded(Candidate candidate)
@@ -176,9 +174,7 @@ internal sealed class RunState
         candidate.AnsweredRound = round;
         candidate.Status = CandidateStatus.Answered;
         Publish(new CandidateAnswered(candidate.Index, round, raw, candidate.NormalizedAnswer, candidate.Answer));
-        VoteTally tally;
-        lock (_gate) tally = Record.Vote = CountVotes();
-        Publish(new VoteUpdated(tally));
+        PublishVote();
     }
 
     public void Unanswered(Candidate candidate, int round, DecisionReason reason)
@@ -190,6 +186,13 @@ internal sealed class RunState
     public void Fail(Exception e)
     {
         lock (_gate) _failure ??= e;
+    }
+
+    private void PublishVote()
+    {
+        VoteTally tally;
+        lock (_gate) tally = Record.Vote = CountVotes();
+        Publish(new VoteUpdated(tally));
     }
 
     private VoteTally CountVotes() => VoteTally.Count(

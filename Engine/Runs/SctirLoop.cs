@@ -183,8 +183,8 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
         public SteeringChange SetDepth(int depth) => run.Steer("M", d => d with { Depth = depth }, d => d.Depth.ToString());
 
         public SteeringChange SetSampling(double? temperature, double? topP) => temperature is { } t
-            ? run.Steer("temperature", d => d with { Temperature = t }, d => d.Temperature.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture))
-            : run.Steer("top_p", d => d with { TopP = topP ?? d.TopP }, d => d.TopP.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture));
+            ? run.Steer("temperature", d => d with { Temperature = t }, d => SteeringChange.Format(d.Temperature))
+            : run.Steer("top_p", d => d with { TopP = topP ?? d.TopP }, d => SteeringChange.Format(d.TopP));
     }
 
     /// <summary>Check 5: run the last block and append its output to the candidate's own context.</summary>

@@ -49,6 +49,17 @@ public static partial class Markdown
     private static partial Regex InlineMath();
 }
 
+/// <summary>Small text helpers the pages share.</summary>
+public static class DisplayText
+{
+    /// <summary>An appended tool output ("...\n```") without its closing fence, which the page does not need.</summary>
+    public static string OutputBody(string appended) =>
+        appended.EndsWith("\n```", StringComparison.Ordinal) ? appended[..^4] : appended.TrimEnd('`');
+
+    /// <summary>At most <paramref name="max"/> characters, with an ellipsis when cut.</summary>
+    public static string Shorten(string text, int max = 80) => text.Length <= max ? text : text[..(max - 3)] + "…";
+}
+
 /// <summary>A part of what the model wrote in a round: prose or a code block (fences included).</summary>
 public sealed record ModelPart(bool IsCode, string Text, bool Complete)
 {

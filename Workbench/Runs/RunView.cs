@@ -118,8 +118,7 @@ public sealed class RunView
 
     /// <summary>A view that knows the requested sampler values (events carry only their changes).</summary>
     public static RunView ForRequest(string runId, RunRequest request) => new(runId,
-        request.Settings.Decoding.Temperature.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
-        request.Settings.Decoding.TopP.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture));
+        SteeringChange.Format(request.Settings.Decoding.Temperature), SteeringChange.Format(request.Settings.Decoding.TopP));
 
     /// <summary>Marks a stored run whose process died while it ran.</summary>
     public void MarkInterrupted()
