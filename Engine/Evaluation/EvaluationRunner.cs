@@ -131,8 +131,11 @@ public sealed class EvaluationRunner(ILanguageModel model, ICodeExecutor executo
 
         if (plan.GroupEquivalentAnswers)
             candidates = await GroupAsync(candidates, equivalence, ct).ConfigureAwait(false);
-        var majority = Estimators.Winner(candidates.OrderBy(c => c.RetiredRound).ThenBy(c => c.Index).Select(c => new Sample(c.Answer, c.RetiredRound, c.Index)).ToList(),
-            Enumerable.Range(0, candidates.Count).ToList());
+        // The run's own vote (with the preset's tie rule), unless equal answers were regrouped after the run.
+        var majority = plan.GroupEquivalentAnswers
+            ? Estimators.Winner(candidates.OrderBy(c => c.RetiredRound).ThenBy(c => c.Index).Select(c => new Sample(c.Answer, c.RetiredRound, c.Index)).ToList(),
+                Enumerable.Range(0, candidates.Count).ToList())
+            : record.Vote.Winner;
 
         string? greedyAnswer = null;
         bool? greedyCorrect = null;
