@@ -16,7 +16,8 @@ var root = new RootCommand("Crafts the tiny TIR dataset, trains the reference mo
 var seedOption = new Option<int>("--seed") { DefaultValueFactory = _ => 1, Description = "Seed of the data, the initialization and the batches." };
 var dataOption = new Option<DirectoryInfo>("--data") { DefaultValueFactory = _ => new DirectoryInfo("data/tir"), Description = "Where the dataset is written/read." };
 var outOption = new Option<DirectoryInfo>("--out") { DefaultValueFactory = _ => new DirectoryInfo("artifacts/training"), Description = "Checkpoints, exported models, results." };
-var trainCount = new Option<int>("--train") { DefaultValueFactory = _ => 24000, Description = "Training traces." };
+var trainCount = new Option<int>("--train") { DefaultValueFactory = _ => 40000, Description = "Training traces." };
+var selfCorrections = new Option<double>("--self-corrections") { DefaultValueFactory = _ => 0.25, Description = "Share of traces whose first block fails and is fixed from the traceback." };
 var heldCount = new Option<int>("--heldout") { DefaultValueFactory = _ => 300, Description = "Held-out problems." };
 var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 8000 };
 var minutes = new Option<double>("--minutes") { DefaultValueFactory = _ => 0, Description = "Stop training after this much time (0 = all steps)." };
@@ -25,34 +26,36 @@ var layers = new Option<int>("--layers") { DefaultValueFactory = _ => 4 };
 var ff = new Option<int>("--ff") { DefaultValueFactory = _ => 512 };
 var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 1 };
 var evalCount = new Option<int>("--eval") { DefaultValueFactory = _ => 100, Description = "Held-out problems evaluated." };
+var digitWeight = new Option<double>("--digit-weight") { DefaultValueFactory = _ => 1, Description = "Loss weight of digit targets." };
+var buckets = new Option<bool>("--length-buckets") { Description = "Batches of traces of similar length (less padding)." };
 var ship = new Option<DirectoryInfo?>("--ship") { Description = "Copy the chosen model here (e.g. models/)." };
 
 void Log(string s) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {s}");
 
-async Task Craft(int seed, DirectoryInfo data, int train, int held, CancellationToken ct)
+async Task Craft(int seed, DirectoryInfo data, int train, int held, double selfCorrectionShare, CancellationToken ct)
 {
     await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 1 }, new PythonOptions());
     var crafter = new TraceCrafter(sandbox);
-    var (traces, heldOut) = await crafter.CraftDatasetAsync(seed, train, held, selfCorrectionShare: 0.15, ct, Log);
+    var (traces, heldOut) = await crafter.CraftDatasetAsync(seed, train, held, selfCorrectionShare, ct, Log);
     TraceCrafter.WriteJsonl(Path.Combine(data.FullName, "train.jsonl"), traces);
     TraceCrafter.WriteJsonl(Path.Combine(data.FullName, "heldout.jsonl"), heldOut);
     Log($"crafted {traces.Count} traces ({traces.Count(t => t.Kind == "self-correction")} self-corrections, {traces.Count(t => t.Kind == "two-step")} two-step), {heldOut.Count} held-out problems, {crafter.Rejected} rejected");
 }
 
-var craft = new Command("craft", "Craft the dataset: problems, traces run in the sandbox, answers checked.") { seedOption, dataOption, trainCount, heldCount };
-craft.SetAction(async (p, ct) => { await Craft(p.GetValue(seedOption), p.GetValue(dataOption)!, p.GetValue(trainCount), p.GetValue(heldCount), ct); return 0; });
+var craft = new Command("craft", "Craft the dataset: problems, traces run in the sandbox, answers checked.") { seedOption, dataOption, trainCount, heldCount, selfCorrections };
+craft.SetAction(async (p, ct) => { await Craft(p.GetValue(seedOption), p.GetValue(dataOption)!, p.GetValue(trainCount), p.GetValue(heldCount), p.GetValue(selfCorrections), ct); return 0; });
 root.Subcommands.Add(craft);
 
 var pipeline = new Command("pipeline", "Craft (if needed), train, export F32 and Q8_0, check parity, evaluate.")
 {
-    seedOption, dataOption, outOption, trainCount, heldCount, steps, minutes, dim, layers, ff, threads, evalCount, ship,
+    seedOption, dataOption, outOption, trainCount, heldCount, selfCorrections, steps, minutes, dim, layers, ff, threads, evalCount, ship, digitWeight, buckets,
 };
 pipeline.SetAction(async (p, ct) =>
 {
     var data = p.GetValue(dataOption)!;
     var output = p.GetValue(outOption)!;
     int seed = p.GetValue(seedOption);
-    if (!File.Exists(Path.Combine(data.FullName, "train.jsonl"))) await Craft(seed, data, p.GetValue(trainCount), p.GetValue(heldCount), ct);
+    if (!File.Exists(Path.Combine(data.FullName, "train.jsonl"))) await Craft(seed, data, p.GetValue(trainCount), p.GetValue(heldCount), p.GetValue(selfCorrections), ct);
     var traces = TraceCrafter.ReadJsonl<Trace>(Path.Combine(data.FullName, "train.jsonl"));
     var heldOut = TraceCrafter.ReadJsonl<HeldOutProblem>(Path.Combine(data.FullName, "heldout.jsonl"));
     var trainTexts = traces.Select(t => t.Problem).ToHashSet();
@@ -62,6 +65,7 @@ pipeline.SetAction(async (p, ct) =>
     {
         Shape = new LlamaShape { Dim = p.GetValue(dim), Layers = p.GetValue(layers), Heads = 4, KvHeads = 4, FeedForward = p.GetValue(ff), ContextLength = 512 },
         Steps = p.GetValue(steps), Seed = seed, Threads = p.GetValue(threads), MaxMinutes = p.GetValue(minutes),
+        DigitWeight = p.GetValue(digitWeight), LengthBuckets = p.GetValue(buckets),
     };
     var clock = System.Diagnostics.Stopwatch.StartNew();
     var model = TrainLoop.Train(traces, options, Path.Combine(output.FullName, "checkpoints"), Log);
@@ -101,4 +105,33 @@ pipeline.SetAction(async (p, ct) =>
     return 0;
 });
 root.Subcommands.Add(pipeline);
+var modelOption = new Option<FileInfo>("--model") { Required = true, Description = "A GGUF model." };
+var heldOutFile = new Option<FileInfo?>("--heldout-file") { Description = "Held-out problems (default: heldout.jsonl in --data)." };
+var evaluate = new Command("evaluate", "The held-out table of a GGUF model through the engine: greedy, one sample, maj@8, any of 8, self-corrections.")
+{ dataOption, modelOption, heldOutFile, evalCount };
+evaluate.SetAction(async (p, ct) =>
+{
+    var file = p.GetValue(heldOutFile)?.FullName ?? Path.Combine(p.GetValue(dataOption)!.FullName, "heldout.jsonl");
+    var problems = TraceCrafter.ReadJsonl<HeldOutProblem>(file).Take(p.GetValue(evalCount)).ToList();
+    await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 2 }, new PythonOptions());
+    await using var engineModel = LlamaModel.Load(new LlamaModelOptions { Path = p.GetValue(modelOption)!.FullName, KvPoolTokens = 16384, Threads = 2 });
+    Log(p.GetValue(modelOption)!.Name + ": " + await HeldOutEvaluation.RunAsync(engineModel, sandbox, problems, 8, 7, Log, ct));
+    return 0;
+});
+root.Subcommands.Add(evaluate);
+
+var checkpoint = new Option<FileInfo>("--checkpoint") { Required = true, Description = "A step-*.weights file." };
+var probeCount = new Option<int>("--count") { DefaultValueFactory = _ => 200, Description = "Traces probed." };
+var probe = new Command("probe", "Teacher-forced accuracy of a checkpoint on the training traces: digits apart from the rest.")
+{ dataOption, checkpoint, probeCount, dim, layers, ff };
+probe.SetAction(p =>
+{
+    var traces = TraceCrafter.ReadJsonl<Trace>(Path.Combine(p.GetValue(dataOption)!.FullName, "train.jsonl"));
+    var shape = new LlamaShape { Dim = p.GetValue(dim), Layers = p.GetValue(layers), Heads = 4, KvHeads = 4, FeedForward = p.GetValue(ff), ContextLength = 512 };
+    var model = new TinyLlama(shape);
+    model.load(p.GetValue(checkpoint)!.FullName);
+    Log(TrainLoop.Probe(model, traces.TakeLast(p.GetValue(probeCount)).ToList()).ToString());
+    return 0;
+});
+root.Subcommands.Add(probe);
 return await root.Parse(args).InvokeAsync();

@@ -9,6 +9,8 @@ using Numina.Trainer.Data;
 using Numina.Trainer.Modeling;
 using Numina.Trainer.Training;
 
+using TorchSharp;
+
 namespace Numina.Trainer.Tests;
 
 /// <summary>The crafted dataset, checked against the real sandbox.</summary>
@@ -109,6 +111,50 @@ public class TrainingTests
         Assert.Equal(1e-3, TrainLoop.LearningRate(o, 100), 9);
         Assert.Equal(1e-4, TrainLoop.LearningRate(o, 1000), 9);
         Assert.True(TrainLoop.LearningRate(o, 500) < TrainLoop.LearningRate(o, 300));
+    }
+
+    [Fact]
+    public void Digits_weigh_more_and_unwritten_tokens_nothing()
+    {
+        var targets = CharacterVocabulary.Encode("a7=").Select(i => (long)i).Append(-100).ToArray();
+        var (weights, isDigit) = TrainLoop.LossWeights(torch.tensor(targets), 4);
+        Assert.Equal([1f, 4f, 1f, 0f], weights.data<float>().ToArray());
+        Assert.Equal([0f, 1f, 0f, 0f], isDigit.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void Length_buckets_draw_traces_of_similar_length_the_same_way_each_time()
+    {
+        var r = new Random(4);
+        var encoded = Enumerable.Range(0, 2000).Select(_ => (new long[r.Next(20, 500)], Array.Empty<long>())).ToList();
+        var byLength = Enumerable.Range(0, encoded.Count).OrderBy(i => encoded[i].Item1.Length).ThenBy(i => i).ToArray();
+        var o = new TrainOptions { BatchSize = 16, LengthBuckets = true, Seed = 3 };
+        for (int step = 0; step < 50; step++)
+        {
+            var lengths = TrainLoop.DrawBatch(encoded, byLength, o, step).Select(b => b.Ids.Length).ToList();
+            Assert.True(lengths.Max() - lengths.Min() <= 40, $"step {step}: lengths {lengths.Min()}..{lengths.Max()}");
+            Assert.Equal(lengths, TrainLoop.DrawBatch(encoded, byLength, o, step).Select(b => b.Ids.Length));
+        }
+        var spread = TrainLoop.DrawBatch(encoded, byLength, o with { LengthBuckets = false }, 0).Select(b => b.Ids.Length).ToList();
+        Assert.True(spread.Max() - spread.Min() > 200);
+    }
+
+    [Fact]
+    public void The_training_forward_pass_is_causal()
+    {
+        // Parity compares only the last position, where a causal and a bidirectional mask agree; this checks the rest.
+        torch.manual_seed(3);
+        var model = new TinyLlama(new LlamaShape { Dim = 32, Layers = 2, Heads = 2, KvHeads = 2, FeedForward = 64, ContextLength = 64 });
+        var a = CharacterVocabulary.Encode("x = 12345").Select(i => (long)i).ToArray();
+        var b = (long[])a.Clone();
+        b[^1] = CharacterVocabulary.Encode("9")[0];
+        using var _ = torch.no_grad();
+        var la = model.forward(torch.tensor(a).unsqueeze(0))[0];
+        var lb = model.forward(torch.tensor(b).unsqueeze(0))[0];
+        var earlier = (la[..^1] - lb[..^1]).abs().max().item<float>();
+        var last = (la[^1] - lb[^1]).abs().max().item<float>();
+        Assert.True(earlier < 1e-6, $"changing the last token moved earlier logits by {earlier}");
+        Assert.True(last > 1e-4, "the last position must see its own token");
     }
 
     [Fact]

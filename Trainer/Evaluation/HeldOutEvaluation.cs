@@ -46,7 +46,7 @@ public static class HeldOutEvaluation
             }
             if ((i + 1) % 10 == 0) log?.Invoke($"{i + 1}/{problems.Count}: greedy {greedy}, maj {majority}, any {anyOf}");
         }
-        return new EvaluationResult(problems.Count, greedy, oneSample / problems.Count, majority, anyOf, selfCorrections, selfRight, clock.Elapsed.TotalSeconds);
+        return new EvaluationResult(problems.Count, greedy, problems.Count == 0 ? 0 : oneSample / problems.Count, majority, anyOf, selfCorrections, selfRight, clock.Elapsed.TotalSeconds);
     }
 
     private static RunRequest Request(Problem problem, int width, double temperature, ulong seed) => new()
