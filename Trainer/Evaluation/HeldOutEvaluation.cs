@@ -33,7 +33,7 @@ public static class HeldOutEvaluation
             var problem = Problem.Create(p.Problem, p.Id, p.Answer.ToString());
             var greedyRun = await loop.RunAsync(Request(problem, 1, 0, seed), NullEventSink.Instance, ct);
             var sampled = await loop.RunAsync(Request(problem, width, 0.8, seed + (ulong)i), NullEventSink.Instance, ct);
-            var known = Engine.Answers.AnswerPolicies.Apply(Engine.Answers.AnswerPolicy.AimoInteger, p.Answer.ToString());
+            var known = Engine.Answers.AnswerPolicies.Apply(Engine.Answers.AnswerPolicy.Integer, p.Answer.ToString());
             if (greedyRun.Correct == true) greedy++;
             if (sampled.Correct == true) majority++;
             var right = sampled.Candidates.Where(c => c.Answer == known).ToList();
@@ -55,8 +55,10 @@ public static class HeldOutEvaluation
         Preset = BuiltInPresets.Numina,
         Settings = new RunSettings
         {
+            // Exact integers: the synthetic answers exceed 999, and AIMO's mod-1000 mapping would count a wrong leading digit as right.
             Decoding = new DecodingSettings { Width = width, Depth = 4, Temperature = temperature, Seed = seed, MaxNewTokensPerRound = 400, ContextSize = 1024 },
             Execution = ExecutionMode.Stateless,
+            AnswerPolicy = Engine.Answers.AnswerPolicy.Integer,
         },
     };
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using Numina.Engine.Answers;
 using Numina.Engine.Configuration;
 using Numina.Engine.Events;
 using Numina.Engine.Models.Llama;
@@ -17,8 +18,8 @@ namespace Numina.Engine.Tests.Backend;
 [Collection("sandbox")]
 public class ShippedModelTests(ITestOutputHelper output)
 {
-    /// <summary>Measured 9/40 majority-correct on this set with these settings (models/README.md); the floor leaves a margin.</summary>
-    private const int MinimumMajorityCorrect = 6;
+    /// <summary>Measured 18/40 majority-correct on this set with these settings (models/README.md); the floor leaves a margin.</summary>
+    private const int MinimumMajorityCorrect = 13;
 
     [Fact]
     public async Task The_default_model_solves_held_out_problems_with_sc_tir()
@@ -40,7 +41,7 @@ public class ShippedModelTests(ITestOutputHelper output)
             {
                 Problem = problem,
                 Preset = BuiltInPresets.Numina,
-                Settings = new RunSettings { Decoding = new DecodingSettings { Width = 8, Depth = 4, Seed = 7, MaxNewTokensPerRound = 400, ContextSize = 1024 } },
+                Settings = new RunSettings { Decoding = new DecodingSettings { Width = 8, Depth = 4, Seed = 7, MaxNewTokensPerRound = 400, ContextSize = 1024 }, AnswerPolicy = AnswerPolicy.Integer },
             }, NullEventSink.Instance, CancellationToken.None);
             if (record.Correct == true) correct++;
             output.WriteLine($"{problem.Id}: {record.Answer} (known {problem.KnownAnswer}), votes {string.Join(", ", record.Vote.Buckets.Select(b => $"{b.Answer}x{b.Count}"))}");
