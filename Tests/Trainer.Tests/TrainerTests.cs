@@ -8,7 +8,6 @@ using Numina.Engine.Settings;
 using Numina.Trainer.Data;
 using Numina.Trainer.Modeling;
 using Numina.Trainer.Training;
-
 using TorchSharp;
 
 namespace Numina.Trainer.Tests;

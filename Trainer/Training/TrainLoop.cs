@@ -109,7 +109,6 @@ public static class TrainLoop
         }
         var byLength = Enumerable.Range(0, encoded.Count).OrderBy(i => encoded[i].Ids.Length).ThenBy(i => i).ToArray();
         var optimizer = optim.AdamW(model.parameters(), lr: o.LearningRate, weight_decay: 0.01);
-        // Batches are drawn from the seed and the step number alone, so a resumed run sees the same batches.
         var clock = Stopwatch.StartNew();
         double lossSum = 0, digitLossSum = 0;
         long tokens = 0;
@@ -176,12 +175,11 @@ public static class TrainLoop
             {
                 if (targets[i] == Ignore) continue;
                 bool right = predicted[i] == targets[i];
-                if (IsDigitToken(targets[i])) { digits++; if (right) digitsRight++; else allDigits = false; }
+                if (targets[i] >= DigitIds[0] && targets[i] <= DigitIds[9]) { digits++; if (right) digitsRight++; else allDigits = false; }
                 else { others++; if (right) othersRight++; }
             }
             if (allDigits) tracesRight++;
         }
-        static bool IsDigitToken(long id) => CharacterVocabulary.Tokens[(int)id] is [>= '0' and <= '9'];
         return new ProbeResult(traces.Count, (double)digitsRight / Math.Max(1, digits), (double)othersRight / Math.Max(1, others), (double)tracesRight / Math.Max(1, traces.Count));
     }
 }
