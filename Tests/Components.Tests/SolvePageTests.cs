@@ -65,6 +65,8 @@ public sealed class SolvePageTests : IAsyncLifetime
         Type(page, "width", "0");
         Type(page, "temperature", "9");
         page.Find("input[data-testid=seed]").Input("abc");
+        // MudBlazor's numeric fields commit their value asynchronously: wait for the page to show all three messages.
+        page.WaitForAssertion(() => Assert.Equal(3, page.FindAll("[data-testid=settings-problem]").Count), TimeSpan.FromSeconds(5));
         var messages = page.FindAll("[data-testid=settings-problem]").Select(m => m.TextContent.Trim()).ToList();
         Assert.Contains("Width N must be between 1 and 512 (got 0).", messages);
         Assert.Contains("Temperature must be a finite number from 0 to 5 (got 9).", messages);
@@ -75,7 +77,7 @@ public sealed class SolvePageTests : IAsyncLifetime
         Type(page, "width", "8");
         Type(page, "temperature", "0.8");
         page.Find("input[data-testid=seed]").Input("");
-        Assert.Empty(page.FindAll("[data-testid=settings-problem]"));
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=settings-problem]")), TimeSpan.FromSeconds(5));
         // The model is missing here, so Run stays disabled and the page says why.
         Assert.True(page.Find("[data-testid=run]").HasAttribute("disabled"));
         Assert.Contains("does not exist", page.Markup);
