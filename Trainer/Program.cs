@@ -32,6 +32,16 @@ var ship = new Option<DirectoryInfo?>("--ship") { Description = "Copy the chosen
 
 void Log(string s) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {s}");
 
+LlamaShape Shape(ParseResult p) =>
+    new() { Dim = p.GetValue(dim), Layers = p.GetValue(layers), Heads = 4, KvHeads = 4, FeedForward = p.GetValue(ff), ContextLength = 512 };
+
+// The held-out table of one GGUF file through the engine (N = 8, seed 7).
+async Task<EvaluationResult> Evaluate(string gguf, SandboxExecutor sandbox, IReadOnlyList<HeldOutProblem> problems, CancellationToken ct)
+{
+    await using var engineModel = LlamaModel.Load(new LlamaModelOptions { Path = gguf, KvPoolTokens = 16384, Threads = 2 });
+    return await HeldOutEvaluation.RunAsync(engineModel, sandbox, problems, 8, 7, Log, ct);
+}
+
 async Task Craft(int seed, DirectoryInfo data, int train, int held, double selfCorrectionShare, CancellationToken ct)
 {
     await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 1 }, new PythonOptions());
@@ -63,7 +73,7 @@ pipeline.SetAction(async (p, ct) =>
 
     var options = new TrainOptions
     {
-        Shape = new LlamaShape { Dim = p.GetValue(dim), Layers = p.GetValue(layers), Heads = 4, KvHeads = 4, FeedForward = p.GetValue(ff), ContextLength = 512 },
+        Shape = Shape(p),
         Steps = p.GetValue(steps), Seed = seed, Threads = p.GetValue(threads), MaxMinutes = p.GetValue(minutes),
         DigitWeight = p.GetValue(digitWeight), LengthBuckets = p.GetValue(buckets),
     };
@@ -84,8 +94,7 @@ pipeline.SetAction(async (p, ct) =>
     var results = new Dictionary<string, EvaluationResult>();
     foreach (var (name, path) in new[] { ("q8_0", q8), ("f32", f32) })
     {
-        await using var engineModel = LlamaModel.Load(new LlamaModelOptions { Path = path, KvPoolTokens = 16384, Threads = 2 });
-        results[name] = await HeldOutEvaluation.RunAsync(engineModel, sandbox, evalSet, 8, 7, Log, ct);
+        results[name] = await Evaluate(path, sandbox, evalSet, ct);
         Log($"{name}: {results[name]}");
     }
     var chosen = results["q8_0"].Majority >= results["f32"].Majority - 2 ? "q8_0" : "f32";
@@ -114,8 +123,8 @@ evaluate.SetAction(async (p, ct) =>
     var file = p.GetValue(heldOutFile)?.FullName ?? Path.Combine(p.GetValue(dataOption)!.FullName, "heldout.jsonl");
     var problems = TraceCrafter.ReadJsonl<HeldOutProblem>(file).Take(p.GetValue(evalCount)).ToList();
     await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 2 }, new PythonOptions());
-    await using var engineModel = LlamaModel.Load(new LlamaModelOptions { Path = p.GetValue(modelOption)!.FullName, KvPoolTokens = 16384, Threads = 2 });
-    Log(p.GetValue(modelOption)!.Name + ": " + await HeldOutEvaluation.RunAsync(engineModel, sandbox, problems, 8, 7, Log, ct));
+    var gguf = p.GetValue(modelOption)!;
+    Log($"{gguf.Name}: {await Evaluate(gguf.FullName, sandbox, problems, ct)}");
     return 0;
 });
 root.Subcommands.Add(evaluate);
@@ -127,8 +136,7 @@ var probe = new Command("probe", "Teacher-forced accuracy of a checkpoint on the
 probe.SetAction(p =>
 {
     var traces = TraceCrafter.ReadJsonl<Trace>(Path.Combine(p.GetValue(dataOption)!.FullName, "train.jsonl"));
-    var shape = new LlamaShape { Dim = p.GetValue(dim), Layers = p.GetValue(layers), Heads = 4, KvHeads = 4, FeedForward = p.GetValue(ff), ContextLength = 512 };
-    var model = new TinyLlama(shape);
+    var model = new TinyLlama(Shape(p));
     model.load(p.GetValue(checkpoint)!.FullName);
     Log(TrainLoop.Probe(model, traces.TakeLast(p.GetValue(probeCount)).ToList()).ToString());
     return 0;

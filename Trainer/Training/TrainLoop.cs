@@ -163,11 +163,12 @@ public static class TrainLoop
     public static ProbeResult Probe(TinyLlama model, IReadOnlyList<Trace> traces)
     {
         using var _ = no_grad();
-        int digits = 0, digitsRight = 0, others = 0, othersRight = 0, tracesRight = 0;
+        int probed = 0, digits = 0, digitsRight = 0, others = 0, othersRight = 0, tracesRight = 0;
         foreach (var trace in traces)
         {
             var (ids, targets) = Encode(trace);
             if (ids.Length > model.Shape.ContextLength) continue;
+            probed++;
             using var scope = NewDisposeScope();
             var predicted = model.forward(tensor(ids).unsqueeze(0))[0].argmax(-1).data<long>().ToArray();
             bool allDigits = true;
@@ -180,7 +181,7 @@ public static class TrainLoop
             }
             if (allDigits) tracesRight++;
         }
-        return new ProbeResult(traces.Count, (double)digitsRight / Math.Max(1, digits), (double)othersRight / Math.Max(1, others), (double)tracesRight / Math.Max(1, traces.Count));
+        return new ProbeResult(probed, (double)digitsRight / Math.Max(1, digits), (double)othersRight / Math.Max(1, others), (double)tracesRight / Math.Max(1, probed));
     }
 }
 
