@@ -87,6 +87,52 @@ public class CraftedDataTests : IAsyncLifetime
     }
 }
 
+/// <summary>Code layouts: the same computation written three ways, each checked in the real sandbox.</summary>
+public class CodeLayoutTests
+{
+    [Fact]
+    public void Each_layout_rewrites_only_the_bindings()
+    {
+        const string code = "have = 431\ngets = 42\nprint(have + gets)";
+        Assert.Equal(code, CodeLayouts.Apply(code, CodeLayout.Bound));
+        Assert.Equal("gets = 42\nhave = 431\nprint(have + gets)", CodeLayouts.Apply(code, CodeLayout.Reversed));
+        Assert.Equal("print(431 + 42)", CodeLayouts.Apply(code, CodeLayout.Inline));
+        // Whole names only: n is replaced, the n inside "range" and the loop variable d are not.
+        Assert.Equal("print(len([d for d in range(1, 12 + 1) if 12 % d == 0]))",
+            CodeLayouts.Apply("n = 12\nprint(len([d for d in range(1, n + 1) if n % d == 0]))", CodeLayout.Inline));
+        const string sympy = "x = sp.symbols('x')\nprint(sp.solve(2*x - 4, x)[0])";
+        Assert.Equal(sympy, CodeLayouts.Apply(sympy, CodeLayout.Inline));
+    }
+
+    [Fact]
+    public async Task Every_family_prints_the_same_value_in_every_layout()
+    {
+        await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 1, FirstUid = 63200 }, new PythonOptions());
+        await using var session = await sandbox.OpenSessionAsync(CodeSessionOptions.From(BuiltInPresets.Numina, ExecutionMode.Stateless), CancellationToken.None);
+        var r = new Random(11);
+        foreach (var (name, make) in ProblemFamilies.All)
+            foreach (var step in make(r).Steps)
+                foreach (var layout in Enum.GetValues<CodeLayout>())
+                {
+                    var result = await session.RunAsync(CodeLayouts.Apply(step.Code, layout), CancellationToken.None);
+                    Assert.True(step.Expected.ToString() == ToolOutputFormatter.Result(result, BuiltInPresets.Numina), $"{name}, {layout}: {result.Stdout}{result.Traceback}");
+                }
+    }
+
+    [Fact]
+    public async Task A_varied_dataset_holds_every_layout_and_stays_verified()
+    {
+        await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 1, FirstUid = 63300 }, new PythonOptions());
+        var crafter = new TraceCrafter(sandbox);
+        var (train, _) = await crafter.CraftDatasetAsync(seed: 4, trainCount: 120, heldOutCount: 1, selfCorrectionShare: 0.2, CancellationToken.None, varyLayouts: true);
+        Assert.Equal(0, crafter.Rejected);
+        var firstLines = train.Where(t => t.Kind == "one-step").Select(t => t.Text.Split("```python\n")[1].Split('\n')[0]).ToList();
+        Assert.Contains(firstLines, l => l.StartsWith("print(", StringComparison.Ordinal)); // inline
+        Assert.Contains(train, t => t.Family == "add" && t.Text.Contains("```python\nhave = ", StringComparison.Ordinal));
+        Assert.Contains(train, t => t.Family == "add" && t.Text.Contains("```python\ngets = ", StringComparison.Ordinal));
+    }
+}
+
 public class TrainingTests
 {
     [Fact]
@@ -177,5 +223,11 @@ public class TrainingTests
         Assert.True(torchLogits.Zip(llamaLogits, (a, b) => Math.Abs(a - b)).Max() < 1e-3);
         var parity = await Parity.CheckAsync(model, gguf, ["What is $7$ plus $5$?", "Find the greatest common divisor of $12$ and $18$."], _ => { }, greedyTokens: 30);
         Assert.Equal(parity.GreedyTokens, parity.SameGreedyTokens);
+
+        // Read back (to go on training from a shipped file): the same logits as the model that wrote it.
+        var reloaded = new TinyLlama(shape);
+        reloaded.LoadGguf(gguf);
+        Assert.Equal(torchLogits, Parity.Logits(reloaded, prompt));
+        Assert.Contains("this shape needs", Assert.Throws<ModelFileException>(() => new TinyLlama(shape with { FeedForward = 64 }).LoadGguf(gguf)).Message);
     }
 }

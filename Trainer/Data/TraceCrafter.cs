@@ -29,8 +29,9 @@ public sealed class TraceCrafter(ICodeExecutor executor)
     private static readonly Preset Numina = BuiltInPresets.Numina;
     public int Rejected { get; private set; }
 
-    public async Task<Trace?> CraftAsync(CraftedProblem p, string id, bool selfCorrect, Random r, CancellationToken ct)
+    public async Task<Trace?> CraftAsync(CraftedProblem p, string id, bool selfCorrect, Random r, CancellationToken ct, CodeLayout layout = CodeLayout.Bound)
     {
+        if (layout != CodeLayout.Bound) p = p with { Steps = p.Steps.Select(s => s with { Code = CodeLayouts.Apply(s.Code, layout) }).ToList() };
         await using var session = await executor.OpenSessionAsync(CodeSessionOptions.From(Numina, ExecutionMode.Stateless), ct);
         var spans = new List<TraceSpan> { new(Numina.RenderPrompt(p.Text), false) };
         string kind = p.Steps.Count > 1 ? "two-step" : "one-step";
@@ -104,10 +105,11 @@ public sealed class TraceCrafter(ICodeExecutor executor)
 
     /// <summary>
     /// Crafts the whole dataset from a seed: <paramref name="trainCount"/> verified traces and
-    /// <paramref name="heldOutCount"/> held-out problems, deterministic for a given seed.
+    /// <paramref name="heldOutCount"/> held-out problems, deterministic for a given seed. With
+    /// <paramref name="varyLayouts"/> each trace writes its code in a layout drawn at random (<see cref="CodeLayouts"/>).
     /// </summary>
     public async Task<(List<Trace> Train, List<HeldOutProblem> HeldOut)> CraftDatasetAsync(int seed, int trainCount, int heldOutCount,
-        double selfCorrectionShare, CancellationToken ct, Action<string>? progress = null)
+        double selfCorrectionShare, CancellationToken ct, Action<string>? progress = null, bool varyLayouts = false)
     {
         var r = new Random(seed);
         var seen = new HashSet<string>();
@@ -119,6 +121,7 @@ public sealed class TraceCrafter(ICodeExecutor executor)
             var (family, make) = ProblemFamilies.All[r.Next(ProblemFamilies.All.Count)];
             var p = make(r);
             bool selfCorrect = r.NextDouble() < selfCorrectionShare;
+            var layout = varyLayouts ? CodeLayouts.Pick(r) : CodeLayout.Bound;
             if (!seen.Add(p.Text)) continue;
             if (IsHeldOut(p.Text, 10))
             {
@@ -126,7 +129,7 @@ public sealed class TraceCrafter(ICodeExecutor executor)
                 continue;
             }
             if (train.Count >= trainCount) continue;
-            var trace = await CraftAsync(p, $"train-{n++:D6}", selfCorrect, r, ct);
+            var trace = await CraftAsync(p, $"train-{n++:D6}", selfCorrect, r, ct, layout);
             if (trace is not null) train.Add(trace);
             if (train.Count % 2000 == 0 && trace is not null) progress?.Invoke($"{train.Count} traces, {heldOut.Count} held out, {Rejected} rejected");
         }

@@ -136,5 +136,30 @@ public sealed class TinyLlama : Module<Tensor, Tensor>
         };
     }
 
+    /// <summary>
+    /// Loads every weight from a GGUF file of the same shape (F32, or Q8_0 dequantized): to go on training from a
+    /// shipped model when its checkpoints are gone.
+    /// </summary>
+    public void LoadGguf(string path)
+    {
+        var header = GgufReader.ReadHeader(path);
+        using var _ = no_grad();
+        foreach (var (name, dims) in Shape.Tensors())
+        {
+            var info = header.Tensors.FirstOrDefault(t => t.Name == name)
+                ?? throw new ModelFileException($"'{path}' has no tensor '{name}': it is not a model of this shape.");
+            if (!info.Dims.SequenceEqual(dims))
+                throw new ModelFileException($"'{path}': tensor '{name}' is [{string.Join(", ", info.Dims)}], this shape needs [{string.Join(", ", dims)}].");
+            var target = name switch
+            {
+                "token_embd.weight" => tok_embeddings.weight!,
+                "output_norm.weight" => norm,
+                "output.weight" => output.weight!,
+                _ => LayerTensor(name),
+            };
+            target.copy_(tensor(GgufReader.ReadTensor(path, header, name)).view(target.shape));
+        }
+    }
+
     public void ExportGguf(string path, string name) => LlamaGguf.Write(path, Shape, (tensor, _) => Tensor(tensor), name);
 }

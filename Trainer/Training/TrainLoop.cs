@@ -26,6 +26,8 @@ public sealed record TrainOptions
     public double DigitWeight { get; init; } = 1;
     /// <summary>Draw each batch from traces of similar length, so little of a step is spent on padding.</summary>
     public bool LengthBuckets { get; init; }
+    /// <summary>Start from this GGUF model's weights instead of random ones (when there is no checkpoint to resume).</summary>
+    public string? InitFrom { get; init; }
 }
 
 /// <summary>
@@ -106,6 +108,11 @@ public static class TrainLoop
             model.load(latest);
             start = int.Parse(Path.GetFileNameWithoutExtension(latest)["step-".Length..]);
             log($"resumed from {Path.GetFileName(latest)} (AdamW moments restart; the schedule continues at step {start})");
+        }
+        else if (o.InitFrom is { } gguf)
+        {
+            model.LoadGguf(gguf);
+            log($"initialized from {gguf}; the schedule starts at step 0");
         }
         var byLength = Enumerable.Range(0, encoded.Count).OrderBy(i => encoded[i].Ids.Length).ThenBy(i => i).ToArray();
         var optimizer = optim.AdamW(model.parameters(), lr: o.LearningRate, weight_decay: 0.01);

@@ -5,6 +5,9 @@ namespace Numina.Engine.Models.Gguf;
 /// <summary>What a GGUF file's header says: its key/values and tensor infos (tensor data is not read).</summary>
 public sealed record GgufHeader(uint Version, IReadOnlyDictionary<string, object> Values, IReadOnlyList<GgufTensorInfo> Tensors)
 {
+    /// <summary>Where tensor data begins: the end of the header, aligned to <c>general.alignment</c> (32 by default).</summary>
+    public long DataOffset { get; init; }
+
     public string? GetString(string key) => Values.TryGetValue(key, out var v) ? v as string : null;
 
     public long? GetInteger(string key) => Values.TryGetValue(key, out var v) ? v switch
@@ -60,12 +63,53 @@ public static class GgufReader
                 for (int d = 0; d < dims; d++) shape[d] = r.ReadUInt64();
                 tensors.Add(new GgufTensorInfo(name, shape, r.ReadUInt32(), r.ReadUInt64()));
             }
-            return new GgufHeader(version, values, tensors);
+            long alignment = values.TryGetValue("general.alignment", out var a) && a is uint u && u > 0 ? u : 32;
+            long end = stream.Position;
+            return new GgufHeader(version, values, tensors) { DataOffset = (end + alignment - 1) / alignment * alignment };
         }
         catch (EndOfStreamException e)
         {
             throw new ModelFileException($"'{path}' ends before its GGUF header does: the file is truncated or corrupt.", e);
         }
+    }
+
+    /// <summary>
+    /// One tensor's values as floats: F32 as stored, Q8_0 dequantized (blocks of 32: an F16 scale, then 32 signed bytes).
+    /// Lets a trained model be read back, e.g. to go on training from a shipped file.
+    /// </summary>
+    public static float[] ReadTensor(string path, GgufHeader header, string name)
+    {
+        var info = header.Tensors.FirstOrDefault(t => t.Name == name)
+            ?? throw new ModelFileException($"'{path}' has no tensor '{name}'.");
+        long count = info.Elements;
+        using var stream = File.OpenRead(path);
+        stream.Position = header.DataOffset + (long)info.Offset;
+        using var r = new BinaryReader(stream);
+        var values = new float[count];
+        try
+        {
+            switch (info.Type)
+            {
+                case 0: // F32
+                    for (long i = 0; i < count; i++) values[i] = r.ReadSingle();
+                    break;
+                case 8: // Q8_0
+                    if (count % 32 != 0) throw new ModelFileException($"'{path}': Q8_0 tensor '{name}' has {count} values, not a multiple of 32.");
+                    for (long block = 0; block < count; block += 32)
+                    {
+                        float scale = (float)BitConverter.UInt16BitsToHalf(r.ReadUInt16());
+                        for (int j = 0; j < 32; j++) values[block + j] = scale * r.ReadSByte();
+                    }
+                    break;
+                default:
+                    throw new ModelFileException($"'{path}': tensor '{name}' has GGUF type {info.Type}; only F32 (0) and Q8_0 (8) can be read back.");
+            }
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new ModelFileException($"'{path}' ends inside tensor '{name}': the file is truncated or corrupt.", e);
+        }
+        return values;
     }
 
     private static string ReadString(BinaryReader r)

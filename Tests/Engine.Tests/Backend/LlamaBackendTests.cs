@@ -266,6 +266,35 @@ public class QuantizeTests
     }
 
     [Fact]
+    public void Tensors_read_back_exactly_from_f32_and_within_a_step_from_q8_0()
+    {
+        var shape = TestModels.TinyShape with { Dim = 128, FeedForward = 256, Layers = 1 };
+        static float Value(string name, long i) => (float)(0.3 * Math.Sin(i * 0.37 + name.Length));
+        var f32 = Path.Combine(Path.GetTempPath(), $"numina-readback-{Guid.NewGuid():N}.gguf");
+        LlamaGguf.Write(f32, shape, (name, dims) =>
+        {
+            var data = new float[(long)dims.Aggregate(1UL, (a, b) => a * b)];
+            for (long i = 0; i < data.LongLength; i++) data[i] = Value(name, i);
+            return data;
+        });
+        var q8 = Path.ChangeExtension(f32, ".q8_0.gguf");
+        ModelQuantizer.Quantize(f32, q8, "q8_0");
+        var (f32Header, q8Header) = (GgufReader.ReadHeader(f32), GgufReader.ReadHeader(q8));
+        Assert.Contains(q8Header.Tensors, t => t.Type == 8);
+        foreach (var (name, _) in shape.Tensors())
+        {
+            var exact = GgufReader.ReadTensor(f32, f32Header, name);
+            for (long i = 0; i < exact.LongLength; i++) Assert.Equal(Value(name, i), exact[i]);
+            var quantized = GgufReader.ReadTensor(q8, q8Header, name);
+            Assert.Equal(exact.Length, quantized.Length);
+            // Q8_0 rounds each value to a step of (largest |value| in its block of 32) / 127, and stores that step as F16:
+            // half a step of rounding plus the step's own rounding error stay within one step (|values| <= 0.3).
+            for (long i = 0; i < exact.LongLength; i++) Assert.True(Math.Abs(exact[i] - quantized[i]) <= 0.3 / 127, $"{name}[{i}]: {exact[i]} vs {quantized[i]}");
+        }
+        Assert.Contains("no tensor 'nope'", Assert.Throws<ModelFileException>(() => GgufReader.ReadTensor(q8, q8Header, "nope")).Message);
+    }
+
+    [Fact]
     public void Bad_quantization_requests_are_clear()
     {
         Assert.Contains("Unknown quantization type 'q3_x'", Assert.Throws<ArgumentException>(() => ModelQuantizer.Quantize(TestModels.Tiny, "/tmp/x.gguf", "q3_x")).Message);
