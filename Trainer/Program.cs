@@ -110,8 +110,8 @@ pipeline.SetAction(async (p, ct) =>
     if (p.GetValue(ship) is { } shipDir)
     {
         shipDir.Create();
+        // Only the model: models/heldout-sample.jsonl is the fixed set the tests measure every shipped model on.
         File.Copy(chosen == "q8_0" ? q8 : f32, Path.Combine(shipDir.FullName, $"numina-tiny-{chosen}.gguf"), overwrite: true);
-        TraceCrafter.WriteJsonl(Path.Combine(shipDir.FullName, "heldout-sample.jsonl"), heldOut.Take(40));
     }
     Log($"done: chose {chosen}; {JsonSerializer.Serialize(summary)}");
     return 0;
