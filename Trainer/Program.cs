@@ -132,7 +132,7 @@ evaluate.SetAction(async (p, ct) =>
 });
 root.Subcommands.Add(evaluate);
 
-var checkpoint = new Option<FileInfo>("--checkpoint") { Required = true, Description = "A step-*.weights file." };
+var checkpoint = new Option<FileInfo>("--checkpoint") { Required = true, Description = "A step-*.weights file, or a GGUF model of the same shape." };
 var probeCount = new Option<int>("--count") { DefaultValueFactory = _ => 200, Description = "Traces probed." };
 var probe = new Command("probe", "Teacher-forced accuracy of a checkpoint on the training traces: digits apart from the rest.")
 { dataOption, checkpoint, probeCount, dim, layers, ff };
@@ -140,7 +140,9 @@ probe.SetAction(p =>
 {
     var traces = TraceCrafter.ReadJsonl<Trace>(Path.Combine(p.GetValue(dataOption)!.FullName, "train.jsonl"));
     var model = new TinyLlama(Shape(p));
-    model.load(p.GetValue(checkpoint)!.FullName);
+    var weights = p.GetValue(checkpoint)!.FullName;
+    if (weights.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) model.LoadGguf(weights);
+    else model.load(weights);
     Log(TrainLoop.Probe(model, traces.TakeLast(p.GetValue(probeCount)).ToList()).ToString());
     return 0;
 });
