@@ -97,6 +97,7 @@ public class CodeLayoutTests
         Assert.Equal(code, CodeLayouts.Apply(code, CodeLayout.Bound));
         Assert.Equal("gets = 42\nhave = 431\nprint(have + gets)", CodeLayouts.Apply(code, CodeLayout.Reversed));
         Assert.Equal("print(431 + 42)", CodeLayouts.Apply(code, CodeLayout.Inline));
+        Assert.Equal("v1 = 431\nv2 = 42\nprint(v1 + v2)", CodeLayouts.Apply(code, CodeLayout.Generic));
         // Whole names only: n is replaced, the n inside "range" and the loop variable d are not.
         Assert.Equal("print(len([d for d in range(1, 12 + 1) if 12 % d == 0]))",
             CodeLayouts.Apply("n = 12\nprint(len([d for d in range(1, n + 1) if n % d == 0]))", CodeLayout.Inline));
@@ -111,7 +112,7 @@ public class CodeLayoutTests
         await using var session = await sandbox.OpenSessionAsync(CodeSessionOptions.From(BuiltInPresets.Numina, ExecutionMode.Stateless), CancellationToken.None);
         var r = new Random(11);
         foreach (var (name, make) in ProblemFamilies.All)
-            foreach (var step in make(r).Steps)
+            foreach (var step in make(r) is var p && p.Direct is { } d ? p.Steps.Concat(d.Steps) : p.Steps)
                 foreach (var layout in Enum.GetValues<CodeLayout>())
                 {
                     var result = await session.RunAsync(CodeLayouts.Apply(step.Code, layout), CancellationToken.None);
@@ -124,12 +125,16 @@ public class CodeLayoutTests
     {
         await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 1, FirstUid = 63300 }, new PythonOptions());
         var crafter = new TraceCrafter(sandbox);
-        var (train, _) = await crafter.CraftDatasetAsync(seed: 4, trainCount: 120, heldOutCount: 1, selfCorrectionShare: 0.2, CancellationToken.None, varyLayouts: true);
+        var (train, _) = await crafter.CraftDatasetAsync(seed: 4, trainCount: 120, heldOutCount: 1, selfCorrectionShare: 0.2, CancellationToken.None, layouts: 4, directShare: 0.5);
         Assert.Equal(0, crafter.Rejected);
         var firstLines = train.Where(t => t.Kind == "one-step").Select(t => t.Text.Split("```python\n")[1].Split('\n')[0]).ToList();
         Assert.Contains(firstLines, l => l.StartsWith("print(", StringComparison.Ordinal)); // inline
         Assert.Contains(train, t => t.Family == "add" && t.Text.Contains("```python\nhave = ", StringComparison.Ordinal));
         Assert.Contains(train, t => t.Family == "add" && t.Text.Contains("```python\ngets = ", StringComparison.Ordinal));
+        Assert.Contains(train, t => t.Text.Contains("```python\nv1 = ", StringComparison.Ordinal));
+        // Two-step problems, some solved in one block.
+        Assert.Contains(train, t => t.Family is "boxes" or "fence" && t.Kind == "two-step");
+        Assert.Contains(train, t => t.Family is "boxes" or "fence" && t.Kind != "two-step");
     }
 }
 

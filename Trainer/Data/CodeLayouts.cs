@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 namespace Numina.Trainer.Data;
 
 /// <summary>How a solution's code is laid out: numbers bound to names first (as crafted), the same bindings in
-/// reverse order, or the numbers written straight into the expression.</summary>
-public enum CodeLayout { Bound, Reversed, Inline }
+/// reverse order, the numbers written straight into the expression, or bound to plain names v1, v2, ….</summary>
+public enum CodeLayout { Bound, Reversed, Inline, Generic }
 
 /// <summary>
 /// Several equally valid ways to write the same code. Why: a tiny model's copy errors are tied to the context it
@@ -13,7 +13,7 @@ public enum CodeLayout { Bound, Reversed, Inline }
 /// </summary>
 public static partial class CodeLayouts
 {
-    public static CodeLayout Pick(Random r) => (CodeLayout)r.Next(3);
+    public static CodeLayout Pick(Random r, int count = 3) => (CodeLayout)r.Next(count);
 
     /// <summary>The code in the given layout; code without leading <c>name = number</c> lines comes back unchanged.</summary>
     public static string Apply(string code, CodeLayout layout)
@@ -25,13 +25,15 @@ public static partial class CodeLayouts
         var bindings = lines[..bound];
         var rest = lines[bound..];
         if (layout == CodeLayout.Reversed) return string.Join('\n', bindings.Reverse().Concat(rest));
-        foreach (var binding in bindings)
+        for (int b = 0; b < bindings.Length; b++)
         {
-            var m = Binding().Match(binding);
+            var m = Binding().Match(bindings[b]);
             var name = new Regex($@"\b{Regex.Escape(m.Groups[1].Value)}\b");
-            for (int i = 0; i < rest.Length; i++) rest[i] = name.Replace(rest[i], m.Groups[2].Value);
+            var with = layout == CodeLayout.Generic ? $"v{b + 1}" : m.Groups[2].Value;
+            for (int i = 0; i < rest.Length; i++) rest[i] = name.Replace(rest[i], with);
+            bindings[b] = $"{with} = {m.Groups[2].Value}";
         }
-        return string.Join('\n', rest);
+        return string.Join('\n', layout == CodeLayout.Generic ? bindings.Concat(rest) : rest);
     }
 
     [GeneratedRegex(@"^([A-Za-z_]\w*) = (-?\d+)$")]

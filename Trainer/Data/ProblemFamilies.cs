@@ -4,7 +4,11 @@ namespace Numina.Trainer.Data;
 public sealed record CodeStep(string Code, long Expected);
 
 /// <summary>A crafted problem: its text, the answer computed here (independently of Python), and its solution steps.</summary>
-public sealed record CraftedProblem(string Family, string Text, long Answer, string Rationale, IReadOnlyList<CodeStep> Steps, string? Intermediate = null);
+public sealed record CraftedProblem(string Family, string Text, long Answer, string Rationale, IReadOnlyList<CodeStep> Steps, string? Intermediate = null)
+{
+    /// <summary>Another way to solve the same problem (a two-step problem in one block), if there is one.</summary>
+    public CraftedProblem? Direct { get; init; }
+}
 
 /// <summary>
 /// Problem families with numbers drawn at random. Every answer is computed in C#; the trace's code is run in the sandbox
@@ -118,7 +122,11 @@ public static class ProblemFamilies
             string what = Pick(r, Items);
             return new("boxes", $"A box holds {a} {what}. There are {b} boxes, and {c} {what} are given away. How many {what} are left?", total - c,
                 $"First we find how many {what} there are in all.", [new($"per_box = {a}\nboxes = {b}\nprint(per_box * boxes)", total), new($"total = {total}\ngiven = {c}\nprint(total - given)", total - c)],
-                Intermediate: $"There are {total} {what} in all. Now we subtract the {what} given away.");
+                Intermediate: $"There are {total} {what} in all. Now we subtract the {what} given away.")
+            {
+                Direct = new("boxes", "", total - c, $"We find how many {what} there are in all and subtract those given away.",
+                    [new($"per_box = {a}\nboxes = {b}\ngiven = {c}\nprint(per_box * boxes - given)", total - c)]),
+            };
         }),
         ("fence", r =>
         {
@@ -126,7 +134,11 @@ public static class ProblemFamilies
             long perimeter = 2L * (a + b);
             return new("fence", $"A garden is {a} meters long and {b} meters wide. Fencing costs {c} dollars per meter. How many dollars does it cost to fence the garden?", perimeter * c,
                 "First we find the perimeter of the garden.", [new($"length = {a}\nwidth = {b}\nprint(2 * (length + width))", perimeter), new($"perimeter = {perimeter}\ncost = {c}\nprint(perimeter * cost)", perimeter * c)],
-                Intermediate: $"The perimeter is {perimeter} meters. Now we multiply by the cost per meter.");
+                Intermediate: $"The perimeter is {perimeter} meters. Now we multiply by the cost per meter.")
+            {
+                Direct = new("fence", "", perimeter * c, "The cost is the perimeter times the cost per meter.",
+                    [new($"length = {a}\nwidth = {b}\ncost = {c}\nprint(2 * (length + width) * cost)", perimeter * c)]),
+            };
         }),
     ];
 

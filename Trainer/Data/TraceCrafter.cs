@@ -106,10 +106,11 @@ public sealed class TraceCrafter(ICodeExecutor executor)
     /// <summary>
     /// Crafts the whole dataset from a seed: <paramref name="trainCount"/> verified traces and
     /// <paramref name="heldOutCount"/> held-out problems, deterministic for a given seed. With
-    /// <paramref name="varyLayouts"/> each trace writes its code in a layout drawn at random (<see cref="CodeLayouts"/>).
+    /// <paramref name="layouts"/> above 1, each trace writes its code in one of the first that many layouts, drawn at random
+    /// (<see cref="CodeLayouts"/>); with <paramref name="directShare"/>, that share of two-step problems is solved in one block.
     /// </summary>
     public async Task<(List<Trace> Train, List<HeldOutProblem> HeldOut)> CraftDatasetAsync(int seed, int trainCount, int heldOutCount,
-        double selfCorrectionShare, CancellationToken ct, Action<string>? progress = null, bool varyLayouts = false)
+        double selfCorrectionShare, CancellationToken ct, Action<string>? progress = null, int layouts = 0, double directShare = 0)
     {
         var r = new Random(seed);
         var seen = new HashSet<string>();
@@ -121,7 +122,8 @@ public sealed class TraceCrafter(ICodeExecutor executor)
             var (family, make) = ProblemFamilies.All[r.Next(ProblemFamilies.All.Count)];
             var p = make(r);
             bool selfCorrect = r.NextDouble() < selfCorrectionShare;
-            var layout = varyLayouts ? CodeLayouts.Pick(r) : CodeLayout.Bound;
+            var layout = layouts > 1 ? CodeLayouts.Pick(r, layouts) : CodeLayout.Bound;
+            if (p.Direct is { } direct && directShare > 0 && r.NextDouble() < directShare) p = direct with { Text = p.Text };
             if (!seen.Add(p.Text)) continue;
             if (IsHeldOut(p.Text, 10))
             {
