@@ -87,7 +87,7 @@ public class CraftedDataTests : IAsyncLifetime
     }
 }
 
-/// <summary>Code layouts: the same computation written three ways, each checked in the real sandbox.</summary>
+/// <summary>Code layouts: the same computation written several ways, each checked in the real sandbox.</summary>
 public class CodeLayoutTests
 {
     [Fact]

@@ -105,17 +105,16 @@ public sealed class TinyLlama : Module<Tensor, Tensor>
     }
 
     /// <summary>Every tensor as the GGUF file names it (values in ggml order: a Linear's [out, in] rows are ne1 rows of ne0).</summary>
-    public float[] Tensor(string ggufName)
+    public float[] Tensor(string ggufName) => Weight(ggufName).detach().cpu().contiguous().data<float>().ToArray();
+
+    /// <summary>The parameter behind a GGUF tensor name.</summary>
+    private Tensor Weight(string ggufName) => ggufName switch
     {
-        Tensor t = ggufName switch
-        {
-            "token_embd.weight" => tok_embeddings.weight!,
-            "output_norm.weight" => norm,
-            "output.weight" => output.weight!,
-            _ => LayerTensor(ggufName),
-        };
-        return t.detach().cpu().contiguous().data<float>().ToArray();
-    }
+        "token_embd.weight" => tok_embeddings.weight!,
+        "output_norm.weight" => norm,
+        "output.weight" => output.weight!,
+        _ => LayerTensor(ggufName),
+    };
 
     private Tensor LayerTensor(string name)
     {
@@ -150,13 +149,7 @@ public sealed class TinyLlama : Module<Tensor, Tensor>
                 ?? throw new ModelFileException($"'{path}' has no tensor '{name}': it is not a model of this shape.");
             if (!info.Dims.SequenceEqual(dims))
                 throw new ModelFileException($"'{path}': tensor '{name}' is [{string.Join(", ", info.Dims)}], this shape needs [{string.Join(", ", dims)}].");
-            var target = name switch
-            {
-                "token_embd.weight" => tok_embeddings.weight!,
-                "output_norm.weight" => norm,
-                "output.weight" => output.weight!,
-                _ => LayerTensor(name),
-            };
+            var target = Weight(name);
             target.copy_(tensor(GgufReader.ReadTensor(path, header, name)).view(target.shape));
         }
     }
