@@ -13,7 +13,7 @@ public enum CodeLayout { Bound, Reversed, Inline, Generic }
 /// </summary>
 public static partial class CodeLayouts
 {
-    public static CodeLayout Pick(Random r, int count = 3) => (CodeLayout)r.Next(count);
+    public static CodeLayout Pick(Random r, int count) => (CodeLayout)r.Next(count);
 
     /// <summary>The code in the given layout; code without leading <c>name = number</c> lines comes back unchanged.</summary>
     public static string Apply(string code, CodeLayout layout)
