@@ -18,8 +18,16 @@ public interface ILanguageModel : IAsyncDisposable
     ModelFacts Facts { get; }
 
     /// <summary>Evaluates the prompt once; every candidate forks from the result.</summary>
-    Task<IPromptState> EvaluatePromptAsync(string prompt, PromptOptions options, CancellationToken cancellationToken);
+    Task<IPromptState> EvaluatePromptAsync(PromptText prompt, PromptOptions options, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Renders chat messages through a chat template, ending with the opening of the assistant's turn: the model's own
+    /// (<c>tokenizer.chat_template</c>) when <paramref name="template"/> is null, else a template or template name the
+    /// backend knows. Throws <see cref="ChatTemplateException"/> when it cannot.
+    /// </summary>
+    string ApplyChatTemplate(IReadOnlyList<ChatMessage> messages, string? template);
 }
+
 
 /// <summary>What a run will ask of an evaluated prompt: how many sequences, each up to how many tokens.</summary>
 public sealed record PromptOptions
@@ -76,6 +84,19 @@ public interface ISequence : IDisposable
     Task<Generation> GenerateAsync(GenerationRequest request, Action<GeneratedPiece>? onPiece, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A sequence whose context can be read back as tokens (in-process backends): what the model reads, to compare with
+/// the transcript the record shows.
+/// </summary>
+public interface IInspectableSequence
+{
+    /// <summary>The prompt's tokens, then every token generated, appended or fed back since, in order.</summary>
+    IReadOnlyList<int> ContextTokens { get; }
+
+    /// <summary>The text of <see cref="ContextTokens"/>: each token's exact bytes, special tokens as their own text.</summary>
+    string DecodeContext();
+}
+
 /// <summary>The sampler of one sequence. Each candidate attempt has its own seed.</summary>
 public sealed record SamplingSettings
 {
@@ -102,7 +123,10 @@ public enum StopReason
     TokenLimit,
 }
 
-/// <summary>A piece of streamed text: one token's text and the probability the model gave that token.</summary>
+/// <summary>
+/// One generated token as streamed: its text (empty while it holds only the first bytes of a character, and for the
+/// end-of-sequence token) and the probability the model gave it. There is one piece per generated token.
+/// </summary>
 public readonly record struct GeneratedPiece(string Text, float Probability);
 
 /// <summary>A finished generation call.</summary>
@@ -131,4 +155,13 @@ public sealed record ModelFacts
     public int ContextLength { get; init; }
     public string? ChatTemplate { get; init; }
     public string Device { get; init; } = "CPU";
+    /// <summary>Tokenizer facts: "gpt2" (byte-level BPE) or "llama" (SentencePiece), the pre-tokenizer, vocabulary size.</summary>
+    public string Tokenizer { get; init; } = "";
+    public int VocabularySize { get; init; }
+    /// <summary>Whether prompts start with a BOS token.</summary>
+    public bool AddsBos { get; init; }
+    /// <summary>Warnings llama.cpp gave while loading (e.g. a missing pre-tokenizer), in its words.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>The memory the backend planned before loading (weights, KV cache, compute buffers).</summary>
+    public MemoryPlan? Memory { get; init; }
 }

@@ -52,7 +52,7 @@ public static class DecodeBenchmark
     private static LlamaModel LoadModel(string path, int tokens, int threads, bool flashAttention) => LlamaModel.Load(new LlamaModelOptions
     {
         Path = path, KvPoolTokens = Math.Max(40 * (tokens + 64), 8 * 1536 + 512), Threads = threads, MaxParallelSequences = 64,
-        FlashAttention = flashAttention, KvCacheF32 = !flashAttention,
+        FlashAttention = flashAttention, KvCacheType = flashAttention ? KvCacheType.F16 : KvCacheType.F32,
     });
 
     private static async Task<Dictionary<int, double>> Rates(string path, int tokens, int repeats, int threads, bool flashAttention, CancellationToken ct)
@@ -110,7 +110,7 @@ public static class DecodeBenchmark
                 foreach (var round in a.Segments.Select(s => s.Round).Distinct())
                 {
                     var before_round = string.Concat(a.Segments.Where(s => s.Round < round).Select(s => s.Text));
-                    resend += model.Tokenize(record.Prompt + before_round, addBos: true).Length;
+                    resend += model.TokenizePrompt(PromptText.Plain(record.Prompt + before_round)).Length;
                 }
         return (fork, resend, record);
     }

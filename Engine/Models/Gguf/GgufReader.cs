@@ -74,7 +74,7 @@ public static class GgufReader
     }
 
     /// <summary>
-    /// One tensor's values as floats: F32 as stored, Q8_0 dequantized (blocks of 32: an F16 scale, then 32 signed bytes).
+    /// One tensor's values as floats: F32 as stored, F16 widened, Q8_0 dequantized (blocks of 32: an F16 scale, then 32 signed bytes).
     /// Lets a trained model be read back, e.g. to go on training from a shipped file.
     /// </summary>
     public static float[] ReadTensor(string path, GgufHeader header, string name)
@@ -93,6 +93,9 @@ public static class GgufReader
                 case 0: // F32
                     for (long i = 0; i < count; i++) values[i] = r.ReadSingle();
                     break;
+                case 1: // F16
+                    for (long i = 0; i < count; i++) values[i] = (float)BitConverter.UInt16BitsToHalf(r.ReadUInt16());
+                    break;
                 case 8: // Q8_0
                     if (count % 32 != 0) throw new ModelFileException($"'{path}': Q8_0 tensor '{name}' has {count} values, not a multiple of 32.");
                     for (long block = 0; block < count; block += 32)
@@ -102,7 +105,7 @@ public static class GgufReader
                     }
                     break;
                 default:
-                    throw new ModelFileException($"'{path}': tensor '{name}' has GGUF type {info.Type}; only F32 (0) and Q8_0 (8) can be read back.");
+                    throw new ModelFileException($"'{path}': tensor '{name}' has GGUF type {info.Type}; only F32 (0), F16 (1) and Q8_0 (8) can be read back.");
             }
         }
         catch (EndOfStreamException e)

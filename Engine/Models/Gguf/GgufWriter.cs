@@ -9,16 +9,25 @@ public enum GgufType : uint
     UInt64 = 10, Int64 = 11, Float64 = 12,
 }
 
+/// <summary>How a tensor's values are stored (ggml type ids).</summary>
+public enum GgmlType : uint
+{
+    F32 = 0,
+    F16 = 1,
+    /// <summary>Blocks of 32 values: an F16 scale, then 32 signed bytes (34 bytes per block).</summary>
+    Q8_0 = 8,
+}
+
 /// <summary>
-/// Writes GGUF v3 files (little-endian): header, key/values, tensor infos, then 32-byte-aligned F32 tensor data.
-/// Dimensions are given ne0 first (the row length), as ggml stores them.
+/// Writes GGUF v3 files (little-endian): header, key/values, tensor infos, then 32-byte-aligned tensor data (F32, F16
+/// or Q8_0). Dimensions are given ne0 first (the row length), as ggml stores them.
 /// </summary>
 public sealed class GgufWriter
 {
     public const uint Version = 3;
     public const int Alignment = 32;
     private readonly List<(string Key, GgufType Type, object Value)> _values = [];
-    private readonly List<(string Name, ulong[] Dims, float[] Data)> _tensors = [];
+    private readonly List<(string Name, ulong[] Dims, float[] Data, GgmlType Type)> _tensors = [];
 
     public GgufWriter Add(string key, string value) => Put(key, GgufType.String, value);
     public GgufWriter Add(string key, uint value) => Put(key, GgufType.UInt32, value);
@@ -35,15 +44,26 @@ public sealed class GgufWriter
         return this;
     }
 
-    /// <summary>An F32 tensor; <paramref name="dims"/> ne0 first; data in ggml order (ne0 varies fastest).</summary>
-    public GgufWriter AddTensor(string name, ulong[] dims, float[] data)
+    /// <summary>A tensor; <paramref name="dims"/> ne0 first; data in ggml order (ne0 varies fastest).</summary>
+    public GgufWriter AddTensor(string name, ulong[] dims, float[] data, GgmlType type = GgmlType.F32)
     {
         ulong count = dims.Aggregate(1UL, (a, b) => a * b);
         if ((ulong)data.LongLength != count)
             throw new ArgumentException($"Tensor {name}: {data.LongLength} values for dimensions [{string.Join(", ", dims)}].");
-        _tensors.Add((name, dims, data));
+        if (type == GgmlType.Q8_0 && dims[0] % 32 != 0)
+            throw new ArgumentException($"Tensor {name}: Q8_0 needs rows of a multiple of 32 values (got {dims[0]}).");
+        _tensors.Add((name, dims, data, type));
         return this;
     }
+
+    /// <summary>Bytes a tensor of <paramref name="count"/> values takes in <paramref name="type"/>.</summary>
+    public static long ByteSize(long count, GgmlType type) => type switch
+    {
+        GgmlType.F32 => count * 4,
+        GgmlType.F16 => count * 2,
+        GgmlType.Q8_0 => count / 32 * 34,
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
 
     public void Write(string path)
     {
@@ -64,24 +84,50 @@ public sealed class GgufWriter
                 WriteValue(w, type, value);
             }
             ulong offset = 0;
-            foreach (var (name, dims, data) in _tensors)
+            foreach (var (name, dims, data, type) in _tensors)
             {
                 WriteString(w, name);
                 w.Write((uint)dims.Length);
                 foreach (var d in dims) w.Write(d);
-                w.Write(0u); // GGML_TYPE_F32
+                w.Write((uint)type);
                 w.Write(offset);
-                offset = Align((ulong)data.LongLength * 4 + offset);
+                offset = Align((ulong)ByteSize(data.LongLength, type) + offset);
             }
             Pad(w);
-            foreach (var (_, _, data) in _tensors)
+            foreach (var (_, _, data, type) in _tensors)
             {
-                var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan());
-                w.Write(bytes);
+                WriteData(w, data, type);
                 Pad(w);
             }
         }
         File.Move(temp, path, overwrite: true);
+    }
+
+    private static void WriteData(BinaryWriter w, float[] data, GgmlType type)
+    {
+        switch (type)
+        {
+            case GgmlType.F32:
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
+                break;
+            case GgmlType.F16:
+                foreach (var v in data) w.Write(BitConverter.HalfToUInt16Bits((Half)v));
+                break;
+            case GgmlType.Q8_0:
+                // ggml's reference quantizer: scale = max|x| / 127, q = round(x / scale).
+                Span<sbyte> q = stackalloc sbyte[32];
+                for (long block = 0; block < data.LongLength; block += 32)
+                {
+                    float amax = 0;
+                    for (int j = 0; j < 32; j++) amax = Math.Max(amax, Math.Abs(data[block + j]));
+                    float scale = amax / 127f, inverse = scale > 0 ? 1f / scale : 0f;
+                    for (int j = 0; j < 32; j++) q[j] = (sbyte)Math.Round(data[block + j] * inverse, MidpointRounding.AwayFromZero);
+                    w.Write(BitConverter.HalfToUInt16Bits((Half)scale));
+                    w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(q));
+                }
+                break;
+            default: throw new ArgumentOutOfRangeException(nameof(type));
+        }
     }
 
     private static ulong Align(ulong n) => (n + Alignment - 1) / Alignment * Alignment;

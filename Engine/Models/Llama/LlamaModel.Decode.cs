@@ -8,13 +8,14 @@ namespace Numina.Engine.Models.Llama;
 public sealed partial class LlamaModel
 {
     /// <summary>One candidate's sequence: a fork of the prompt, admitted when the KV pool has room for it.</summary>
-    private sealed class Sequence(LlamaModel model, PromptJob prompt, SamplingSettings sampling) : ISequence
+    private sealed class Sequence(LlamaModel model, PromptJob prompt, SamplingSettings sampling) : ISequence, IInspectableSequence
     {
         public PromptJob Prompt { get; } = prompt;
         public Conversation? Conversation;
         /// <summary>Tokens to feed with the next step: the last sampled token and any appended tool output.</summary>
         public List<LLamaToken> Pending { get; } = [prompt.LastToken];
-        public StreamingTokenDecoder Decoder { get; } = new(Encoding.UTF8, model._weights);
+        /// <summary>Every token after the shared prompt that is in this sequence's cache or pending for it, in order.</summary>
+        public List<int> Context { get; } = [];
         public TokenSampler Sampler { get; } = new(sampling.Seed);
         public Request? Active;
         public bool Disposed;
@@ -37,17 +38,35 @@ public sealed partial class LlamaModel
             get { lock (model._gate) return new(Prompt.TokenCount, Generated, Appended); }
         }
 
+        public IReadOnlyList<int> ContextTokens
+        {
+            get { lock (model._gate) return [.. Prompt.Tokens, .. Context]; }
+        }
+
+        public string DecodeContext()
+        {
+            lock (model._gate) return model._tokenizer.Decode([.. Prompt.Tokens, .. Context]);
+        }
+
+        /// <summary>Tool output enters exactly as written (see <see cref="LlamaTokenizer.TokenizeContinuation"/>).</summary>
         public int Append(string text)
         {
             lock (model._gate)
             {
                 ObjectDisposedException.ThrowIf(Disposed, this);
                 if (Active is not null) throw new InvalidOperationException("Cannot append while the sequence is generating.");
-                var tokens = model._weights.Tokenize(text, false, false, Encoding.UTF8);
-                Pending.AddRange(tokens);
+                var tokens = model._tokenizer.TokenizeContinuation(text);
+                Feed(tokens);
                 Appended += tokens.Length;
                 return tokens.Length;
             }
+        }
+
+        /// <summary>Queues tokens that the model reads but did not sample (tool output, the cut text of a stop).</summary>
+        public void Feed(IReadOnlyList<int> tokens)
+        {
+            foreach (var t in tokens) Pending.Add(t);
+            Context.AddRange(tokens);
         }
 
         public Task<Generation> GenerateAsync(GenerationRequest request, Action<GeneratedPiece>? onPiece, CancellationToken cancellationToken)
@@ -107,6 +126,11 @@ public sealed partial class LlamaModel
         public TaskCompletionSource<Generation> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public StringBuilder Text { get; } = new();
         public int Tokens;
+        /// <summary>This round's bytes, and where each sampled token's bytes end: a stop is cut on them.</summary>
+        public List<byte> Bytes { get; } = [];
+        public List<int> TokenEnds { get; } = [];
+        /// <summary>Holds a character's first bytes until its last byte comes (a token may end inside a character).</summary>
+        public Decoder Utf8 { get; } = Encoding.UTF8.GetDecoder();
     }
 
     /// <summary>
@@ -202,11 +226,20 @@ public sealed partial class LlamaModel
                 any = true;
             }
         foreach (var s in _live)
-            if (s.Active is not null && s.Pending.Count > 0 && s.Conversation is { RequiresInference: false } c)
+        {
+            if (s.Active is null || s.Conversation is not { RequiresInference: false } c) continue;
+            if (s.Pending.Count == 0 && !c.RequiresSampling)
+            {
+                // Its last logits are gone (other batches ran, or its cache was cut): evaluate its last token again.
+                c.Rewind(1);
+                s.Pending.Add(s.Context.Count > 0 ? s.Context[^1] : s.Prompt.LastToken);
+            }
+            if (s.Pending.Count > 0)
             {
                 Feed(c, s.Pending);
                 any = true;
             }
+        }
         return any;
     }
 
@@ -218,7 +251,11 @@ public sealed partial class LlamaModel
         pending.RemoveRange(0, n);
     }
 
-    /// <summary>Samples the next token of every generating sequence whose pending tokens have all been evaluated.</summary>
+    /// <summary>
+    /// Samples the next token of every generating sequence whose pending tokens have all been evaluated. Every sampled
+    /// token is reported with its probability, also when it adds no text yet (a character's first bytes) or ends the
+    /// sequence.
+    /// </summary>
     private bool SampleAll(List<Action> callbacks)
     {
         bool any = false;
@@ -233,13 +270,19 @@ public sealed partial class LlamaModel
             s.Generated++;
             if (((LLamaToken)token).IsEndOfGeneration(_weights.Vocab))
             {
+                Publish(r, "", probability, callbacks);
                 Complete(s, r, StopReason.EndOfSequence, null, callbacks);
                 continue;
             }
             s.Pending.Add(token);
+            s.Context.Add(token);
             _sampledTokensFed++;
-            s.Decoder.Add(token);
-            var piece = s.Decoder.Read();
+            var bytes = _tokenizer.Bytes(token);
+            r.Bytes.AddRange(bytes);
+            r.TokenEnds.Add(r.Bytes.Count);
+            var chars = new char[r.Utf8.GetCharCount(bytes, flush: false)];
+            r.Utf8.GetChars(bytes, chars, flush: false);
+            var piece = new string(chars);
             int before = r.Text.Length;
             r.Text.Append(piece);
             var (stopEnd, stop) = FindStop(r.Text, before, r.Spec.StopStrings);
@@ -247,17 +290,44 @@ public sealed partial class LlamaModel
             {
                 r.Text.Length = stopEnd;
                 piece = stopEnd > before ? piece[..(stopEnd - before)] : "";
+                CutToStop(s, r);
             }
-            if (piece.Length > 0 && r.OnPiece is { } onPiece)
-            {
-                var p = new GeneratedPiece(piece, probability);
-                callbacks.Add(() => onPiece(p));
-            }
+            Publish(r, piece, probability, callbacks);
             if (stop is not null) Complete(s, r, StopReason.StopString, stop, callbacks);
             else if (r.Tokens >= r.Spec.MaxNewTokens || c.TokenCount + s.Pending.Count >= s.Prompt.PerSequence + s.Prompt.TokenCount)
                 Complete(s, r, StopReason.TokenLimit, null, callbacks);
         }
         return any;
+    }
+
+    private static void Publish(Request r, string piece, float probability, List<Action> callbacks)
+    {
+        if (r.OnPiece is not { } onPiece) return;
+        var p = new GeneratedPiece(piece, probability);
+        callbacks.Add(() => onPiece(p));
+    }
+
+    /// <summary>
+    /// A stop string can end inside a token ("```output" then a "\n\n\n" token, where the stop is "```output\n"): the
+    /// transcript keeps the text up to the stop's end, so the model's context must too. The tokens that run past it
+    /// leave the context (the last one is still pending; earlier ones, rarely, are taken out of the cache) and the
+    /// part of their text before the cut is fed back as tokens that spell exactly it.
+    /// </summary>
+    private void CutToStop(Sequence s, Request r)
+    {
+        int kept = Encoding.UTF8.GetByteCount(r.Text.ToString());
+        int first = r.TokenEnds.FindIndex(end => end > kept);
+        if (first < 0) return; // the stop ends on a token boundary
+        int Start(int i) => i == 0 ? 0 : r.TokenEnds[i - 1];
+        while (first > 0 && (r.Bytes[Start(first)] & 0xC0) == 0x80) first--; // cut text must begin on a character
+        var cut = Encoding.UTF8.GetString(r.Bytes.GetRange(Start(first), kept - Start(first)).ToArray());
+        int drop = r.TokenEnds.Count - first;
+        s.Pending.RemoveAt(s.Pending.Count - 1); // the token just sampled was never fed
+        _sampledTokensFed--;
+        if (drop > 1) s.Conversation!.Rewind(drop - 1);
+        s.Context.RemoveRange(s.Context.Count - drop, drop);
+        s.Feed(_tokenizer.TokenizeContinuation(cut));
+        r.TokenEnds.RemoveRange(first, drop);
     }
 
     /// <summary>The earliest stop string completed by the text added from <paramref name="from"/> on (stop strings may span tokens).</summary>

@@ -18,6 +18,7 @@ namespace Numina.Engine.Models.Llama;
 public sealed partial class LlamaModel : ILanguageModel
 {
     private readonly LLamaWeights _weights;
+    private readonly LlamaTokenizer _tokenizer;
     private readonly BatchedExecutor _executor;
     private readonly LlamaModelOptions _options;
     private readonly ILogger? _log;
@@ -37,7 +38,7 @@ public sealed partial class LlamaModel : ILanguageModel
     /// <summary>Tokens evaluated from prompts and appended tool output (not the model's own sampled tokens).</summary>
     public long PrefillTokens => Interlocked.Read(ref _promptedTokens) - Interlocked.Read(ref _sampledTokensFed);
 
-    public ModelFacts Facts { get; }
+    public ModelFacts Facts { get; private set; }
     public GgufHeader Header { get; }
     public int PoolTokens { get; }
     public LLamaWeights Weights => _weights;
@@ -45,12 +46,21 @@ public sealed partial class LlamaModel : ILanguageModel
     private LlamaModel(LLamaWeights weights, BatchedExecutor executor, LlamaModelOptions options, GgufHeader header, ILogger? log)
     {
         (_weights, _executor, _options, Header, _log) = (weights, executor, options, header, log);
+        _tokenizer = new LlamaTokenizer(weights);
         PoolTokens = (int)executor.Context.ContextSize;
-        Facts = ModelFactsFrom(header, options);
+        Facts = ModelFactsFrom(header, options) with
+        {
+            VocabularySize = _tokenizer.Count,
+            AddsBos = _tokenizer.AddsBos,
+            Tokenizer = (header.GetString("tokenizer.ggml.model") ?? "?") + (header.GetString("tokenizer.ggml.pre") is { } pre ? $" (pre-tokenizer {pre})" : ""),
+        };
         _loop = Task.Factory.StartNew(DecodeLoopAsync, TaskCreationOptions.LongRunning).Unwrap();
     }
 
-    /// <summary>Loads a GGUF model, with a clear error for a missing, non-GGUF, corrupt or unsupported file.</summary>
+    /// <summary>
+    /// Loads a GGUF model, with a clear error for a missing, non-GGUF, corrupt or unsupported file (llama.cpp's own
+    /// reason when it refuses one), and after checking that the memory plan fits the machine (see <see cref="MemoryPlanner"/>).
+    /// </summary>
     public static LlamaModel Load(LlamaModelOptions options, ILogger? log = null)
     {
         if (string.IsNullOrWhiteSpace(options.Path)) throw new ModelFileException("No model file is configured (Engine:Model:Path).");
@@ -59,7 +69,15 @@ public sealed partial class LlamaModel : ILanguageModel
         var header = GgufReader.ReadHeader(options.Path);
         var architecture = header.GetString("general.architecture")
             ?? throw new ModelFileException($"'{options.Path}' has no general.architecture: it is not a model file llama.cpp can run.");
+        var plan = MemoryPlanner.Plan(header, new FileInfo(options.Path).Length, options);
+        MemoryPlanner.EnsureFits(plan, options);
         LlamaNative.EnsureConfigured(log);
+        var kvType = options.KvCacheType switch
+        {
+            KvCacheType.F16 => GGMLType.GGML_TYPE_F16,
+            KvCacheType.Q8_0 => GGMLType.GGML_TYPE_Q8_0,
+            _ => GGMLType.GGML_TYPE_F32,
+        };
         var parameters = new ModelParams(options.Path)
         {
             ContextSize = (uint)options.KvPoolTokens,
@@ -71,29 +89,29 @@ public sealed partial class LlamaModel : ILanguageModel
             BatchThreads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount,
             KVUnified = true, // forks share the prompt's cells (seq_cp needs one unified pool)
             FlashAttention = options.FlashAttention,
-            TypeK = options.KvCacheF32 ? GGMLType.GGML_TYPE_F32 : GGMLType.GGML_TYPE_F16,
-            TypeV = options.KvCacheF32 ? GGMLType.GGML_TYPE_F32 : GGMLType.GGML_TYPE_F16,
+            TypeK = kvType,
+            TypeV = kvType,
         };
-        LLamaWeights weights;
-        try
-        {
-            weights = LLamaWeights.LoadFromFile(parameters);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            var why = LlamaNative.LastError ?? e.Message;
-            throw new ModelFileException($"llama.cpp could not load '{options.Path}' (architecture '{architecture}'): {why}", e);
-        }
-        try
-        {
-            return new LlamaModel(weights, new BatchedExecutor(weights, parameters), options, header, log);
-        }
-        catch (Exception e)
+        var (weights, loadLines, loadError) = LlamaNative.Capture(() => LLamaWeights.LoadFromFile(parameters));
+        if (weights is null)
+            throw new ModelFileException($"llama.cpp could not load '{options.Path}' (architecture '{architecture}'): {LlamaNative.Reason(loadLines) ?? loadError?.Message ?? "no reason given"}", loadError);
+        var (executor, contextLines, contextError) = LlamaNative.Capture(() => new BatchedExecutor(weights, parameters));
+        if (executor is null)
         {
             weights.Dispose();
-            throw new ModelFileException($"llama.cpp could not create a context for '{options.Path}' with a {options.KvPoolTokens}-token KV pool: {LlamaNative.LastError ?? e.Message}", e);
+            throw new ModelFileException($"llama.cpp could not create a context for '{options.Path}' with a {options.KvPoolTokens}-token KV pool: {LlamaNative.Reason(contextLines) ?? contextError?.Message ?? "no reason given"}", contextError);
         }
+        var lines = loadLines.Concat(contextLines).ToList();
+        var warnings = LlamaNative.Warnings(lines);
+        foreach (var w in warnings) log?.LogWarning("{Model}: llama.cpp: {Warning}", Path.GetFileName(options.Path), w);
+        var model = new LlamaModel(weights, executor, options, header, log);
+        model.Facts = model.Facts with { Warnings = warnings, Memory = plan with { Reported = LlamaNative.BufferSizes(lines) } };
+        model.LoadLog = lines;
+        return model;
     }
+
+    /// <summary>llama.cpp's log while this model loaded (every level but debug).</summary>
+    public IReadOnlyList<LlamaLogLine> LoadLog { get; private set; } = [];
 
     private static ModelFacts ModelFactsFrom(GgufHeader header, LlamaModelOptions options)
     {
@@ -122,29 +140,50 @@ public sealed partial class LlamaModel : ILanguageModel
     /// <summary>The model's logits for the token after <paramref name="prompt"/> (BOS added): for parity checks against other runtimes.</summary>
     public async Task<float[]> NextTokenLogitsAsync(string prompt, CancellationToken cancellationToken = default)
     {
-        using var state = await EvaluatePromptAsync(prompt, new PromptOptions { MaxSequenceTokens = Math.Min(PoolTokens / 2, 4096) }, cancellationToken).ConfigureAwait(false);
+        using var state = await EvaluatePromptAsync(PromptText.Plain(prompt), new PromptOptions { MaxSequenceTokens = Math.Min(PoolTokens / 2, 4096) }, cancellationToken).ConfigureAwait(false);
         using var sequence = (Sequence)state.Fork(new SamplingSettings { Temperature = 0 });
         lock (_gate) sequence.CaptureLogits = true;
         await sequence.GenerateAsync(new GenerationRequest { MaxNewTokens = 1 }, null, cancellationToken).ConfigureAwait(false);
         lock (_gate) return sequence.CapturedLogits ?? throw new InvalidOperationException("No logits were captured.");
     }
 
-    /// <summary>Tokenizes text the way it will enter a sequence (no BOS, special tokens as plain text).</summary>
-    public int[] Tokenize(string text, bool addBos = false)
+    /// <summary>llama.cpp's tokens for plain text (no BOS, special tokens as plain text).</summary>
+    public int[] Tokenize(string text)
     {
-        lock (_gate) return _weights.Tokenize(text, addBos, special: false, Encoding.UTF8).Select(t => (int)t).ToArray();
+        lock (_gate) return _tokenizer.Tokenize(text);
     }
 
+    /// <summary>The tokens appended text enters a sequence as: they spell exactly the text (see <see cref="LlamaTokenizer"/>).</summary>
+    public int[] TokenizeContinuation(string text)
+    {
+        lock (_gate) return _tokenizer.TokenizeContinuation(text);
+    }
+
+    /// <summary>A prompt's tokens: special tokens only from template parts, one BOS when the model wants it.</summary>
+    public int[] TokenizePrompt(PromptText prompt)
+    {
+        lock (_gate) return _tokenizer.TokenizePrompt(prompt);
+    }
+
+    /// <summary>The exact text of tokens (special tokens as their own text).</summary>
     public string Detokenize(IEnumerable<int> tokens)
     {
-        var decoder = new StreamingTokenDecoder(Encoding.UTF8, _weights);
-        foreach (var t in tokens) decoder.Add(t);
-        return decoder.Read();
+        lock (_gate) return _tokenizer.Decode(tokens);
     }
 
-    public async Task<IPromptState> EvaluatePromptAsync(string prompt, PromptOptions options, CancellationToken cancellationToken)
+    public string ApplyChatTemplate(IReadOnlyList<ChatMessage> messages, string? template)
     {
-        var tokens = _weights.Tokenize(prompt, true, false, Encoding.UTF8);
+        var source = template ?? Facts.ChatTemplate
+            ?? throw new ChatTemplateException($"The model '{Facts.Name}' has no chat template (tokenizer.chat_template).");
+        return LlamaTokenizer.ApplyChatTemplate(source, messages, addAssistant: true);
+    }
+
+    public async Task<IPromptState> EvaluatePromptAsync(PromptText prompt, PromptOptions options, CancellationToken cancellationToken)
+    {
+        int[] ids;
+        lock (_gate) ids = _tokenizer.TokenizePrompt(prompt);
+        if (ids.Length == 0) throw new InvalidOperationException("The prompt is empty and the model adds no BOS token: there is nothing to continue.");
+        var tokens = ids.Select(t => (LLamaToken)t).ToArray();
         int perSequence = options.MaxSequenceTokens - tokens.Length;
         if (perSequence < 1)
             throw new InvalidOperationException($"The prompt has {tokens.Length} tokens: a context size of {options.MaxSequenceTokens} leaves no room to generate. Raise the context size.");
@@ -160,7 +199,7 @@ public sealed partial class LlamaModel : ILanguageModel
             int bySlots = _options.MaxParallelSequences - 1 - _liveConversations;
             int concurrent = Math.Max(1, Math.Min(bySlots, (free - tokens.Length) / perSequence));
             var plan = new SequencePlan { PoolTokens = PoolTokens, TokensPerSequence = perSequence, Concurrent = concurrent, Requested = options.Sequences };
-            job = new PromptJob(this, _executor.Create(), tokens.ToList(), perSequence, plan);
+            job = new PromptJob(this, _executor.Create(), tokens.ToList(), perSequence, plan) { Tokens = ids };
             _liveConversations++;
             _prompts.Add(job);
         }
@@ -186,6 +225,7 @@ public sealed partial class LlamaModel : ILanguageModel
         public LLamaToken LastToken { get; } = tokens[^1];
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public int TokenCount { get; } = tokens.Count;
+        public required int[] Tokens { get; init; }
         public int PerSequence { get; } = perSequence;
         public SequencePlan Plan { get; } = plan;
         public bool Disposed { get; private set; }

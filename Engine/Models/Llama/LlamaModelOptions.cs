@@ -1,5 +1,8 @@
 namespace Numina.Engine.Models.Llama;
 
+/// <summary>How the KV cache stores keys and values.</summary>
+public enum KvCacheType { F32, F16, Q8_0 }
+
 /// <summary>How a GGUF model is loaded (appsettings.json: <c>Engine:Model</c>).</summary>
 public sealed record LlamaModelOptions
 {
@@ -15,11 +18,12 @@ public sealed record LlamaModelOptions
     /// <summary>Most sequences alive at once (llama.cpp n_seq_max, at most 256); more candidates wait in waves.</summary>
     public int MaxParallelSequences { get; init; } = 64;
     /// <summary>
-    /// Keep the KV cache in F32 (twice the memory of F16). Batches of different shapes give a token's keys and values
-    /// last-bit differences; F16 storage rounds them apart (token probabilities moved by ~1e-4 here), enough to flip a
-    /// sampled token now and then, so a candidate's text would depend on which others shared its steps.
+    /// How the KV cache stores keys and values. F32 (the default) is twice the memory of F16: batches of different
+    /// shapes give a token's keys and values last-bit differences, and F16 storage rounds them apart (token
+    /// probabilities moved by ~1e-4 here), enough to flip a sampled token now and then, so a candidate's text would
+    /// depend on which others shared its steps. F16 or Q8_0 (a quarter of F32) when memory matters more.
     /// </summary>
-    public bool KvCacheF32 { get; init; } = true;
+    public KvCacheType KvCacheType { get; init; } = KvCacheType.F32;
     /// <summary>
     /// llama.cpp's flash attention. Faster on GPUs, but its CPU kernel accumulates in F16: probabilities moved by
     /// ~1e-3 with the batch's shape here, and reruns of the same seed diverged. Off unless speed matters more.

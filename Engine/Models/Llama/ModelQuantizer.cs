@@ -27,11 +27,11 @@ public static class ModelQuantizer
         if (Path.GetFullPath(input) == Path.GetFullPath(output)) throw new ArgumentException("The output must be a different file from the input.");
         LlamaNative.EnsureConfigured(null); // the quantizer fails if it is the first call into llama.cpp
         var partial = output + ".partial";
-        bool ok = LLamaQuantizer.Quantize(input, partial, ftype, threads > 0 ? threads : Environment.ProcessorCount);
+        var (ok, lines, error) = LlamaNative.Capture(() => LLamaQuantizer.Quantize(input, partial, ftype, threads > 0 ? threads : Environment.ProcessorCount));
         if (!ok || !File.Exists(partial))
         {
             File.Delete(partial);
-            throw new ModelFileException($"llama.cpp could not quantize '{input}' to {type}: {LlamaNative.LastError ?? "no reason given"}.");
+            throw new ModelFileException($"llama.cpp could not quantize '{input}' to {type}: {LlamaNative.Reason(lines) ?? error?.Message ?? "no reason given"}.");
         }
         File.Move(partial, output, overwrite: true);
     }

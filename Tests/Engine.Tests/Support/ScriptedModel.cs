@@ -27,8 +27,12 @@ public sealed class ScriptedModel(Func<ScriptCall, string> script) : ILanguageMo
         get { lock (_calls) return _calls.ToList(); }
     }
 
-    public Task<IPromptState> EvaluatePromptAsync(string prompt, PromptOptions options, CancellationToken cancellationToken) =>
-        Task.FromResult<IPromptState>(new Prompt(this, prompt, options));
+    public Task<IPromptState> EvaluatePromptAsync(PromptText prompt, PromptOptions options, CancellationToken cancellationToken) =>
+        Task.FromResult<IPromptState>(new Prompt(this, prompt.Text, options));
+
+    /// <summary>A plain chat format of its own: "&lt;|role|&gt;\ncontent\n" per message, then "&lt;|assistant|&gt;\n".</summary>
+    public string ApplyChatTemplate(IReadOnlyList<ChatMessage> messages, string? template) =>
+        string.Concat(messages.Select(m => $"<|{m.Role}|>\n{m.Content}\n")) + "<|assistant|>\n";
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
