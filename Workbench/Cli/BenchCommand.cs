@@ -25,6 +25,15 @@ public static class BenchCommand
         decode.SetAction((parse, ct) => DecodeBenchmark.RunAsync(parse.GetValue(tokens), parse.GetValue(repeats),
             parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount, ct));
         bench.Subcommands.Add(decode);
+
+        var tokenizer = new Option<FileInfo?>("--tokenizer") { Description = "A Hugging Face tokenizer.json (default: Qwen's, from Tests/Vocabularies)." };
+        var width = new Option<int>("--n") { Description = "Candidates decoding together.", DefaultValueFactory = _ => 8 };
+        var samplerTokens = new Option<int>("--tokens") { Description = "Tokens each candidate generates per measurement.", DefaultValueFactory = _ => 48 };
+        var samplerRepeats = new Option<int>("--repeats") { Description = "Measurements per setting (the median is reported).", DefaultValueFactory = _ => 5 };
+        var sampler = new Command("sampler", "Decoding with top_p 0.95, top_k and min_p against top_p 1 on a 152k-token vocabulary.") { tokenizer, width, samplerTokens, samplerRepeats, threads };
+        sampler.SetAction((parse, ct) => SamplerBenchmark.RunAsync(parse.GetValue(tokenizer)?.FullName, parse.GetValue(width), parse.GetValue(samplerTokens),
+            parse.GetValue(samplerRepeats), parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount, ct));
+        bench.Subcommands.Add(sampler);
         return bench;
     }
 }
