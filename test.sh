@@ -8,6 +8,8 @@ source scripts/setup.sh chromium
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 dotnet build Numina.sln --nologo -v quiet -clp:ErrorsOnly -warnaserror
+# The published executable, as ./run.sh makes it: the README's command lines are tested on it.
+dotnet publish Workbench/Workbench.csproj -c Release -o artifacts/workbench --nologo -v quiet -clp:ErrorsOnly >/dev/null
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -9,21 +9,64 @@ using Numina.Engine.Settings;
 namespace Numina.Engine.Configuration;
 
 /// <summary>
-/// The engine's part of appsettings.json (<c>Engine:*</c>): run defaults, presets, Python, model and storage paths.
+/// The engine's part of appsettings.json (<c>Engine:*</c>): run defaults, presets, Python, models and storage paths.
 /// Loading checks everything and fails with every problem named, so a typo never silently becomes a default.
 /// </summary>
 public sealed record EngineOptions
 {
+    /// <summary>The run settings of the default preset on the default model (see <see cref="DefaultsFor"/>).</summary>
     public required RunSettings Defaults { get; init; }
     public required string DefaultPreset { get; init; }
+    /// <summary><c>Engine:Defaults</c>: decoding values set in the configuration, over every preset's own.</summary>
+    public DecodingDefaults ConfiguredDecoding { get; init; } = new();
+    public ExecutionMode Execution { get; init; } = ExecutionMode.Stateless;
+    public AnswerPolicy? AnswerPolicy { get; init; }
+    public ulong? Seed { get; init; }
+    /// <summary>The models <c>Engine:Models</c> names (or the one <c>Engine:Model:Path</c> gives), the default first.</summary>
+    public IReadOnlyList<ModelEntry> Models { get; init; } = [];
+    public string? DefaultModel { get; init; }
     public required PresetCatalog Presets { get; init; }
     public required PythonOptions Python { get; init; }
     public required SandboxOptions Sandbox { get; init; }
     /// <summary>Which executor runs code: the pythonnet sandbox, or a python3 child process per block/session.</summary>
     public ExecutorKind Executor { get; init; } = ExecutorKind.Sandbox;
-    /// <summary>The GGUF model the workbench loads; a relative path is taken from the configuration file's folder.</summary>
+    /// <summary>The default model's load options (<c>Engine:Model</c>, with the default entry's file and overrides).</summary>
     public required Models.Llama.LlamaModelOptions Model { get; init; }
+    /// <summary><c>Engine:Model</c> as configured: the load options every model entry starts from.</summary>
+    public Models.Llama.LlamaModelOptions ModelBase { get; init; } = new();
     public string ModelPath => Model.Path;
+
+    /// <summary>
+    /// A run's settings: the built-in values, then the preset's defaults (its system's decoding), then
+    /// <c>Engine:Defaults</c>, then the model entry's. What the researcher chooses is applied on top by the caller.
+    /// </summary>
+    public RunSettings DefaultsFor(Preset preset, ModelEntry? model = null)
+    {
+        var decoding = preset.Defaults.ApplyTo(new DecodingSettings());
+        decoding = ConfiguredDecoding.ApplyTo(decoding);
+        if (model is not null) decoding = model.Defaults.ApplyTo(decoding);
+        return new RunSettings { Decoding = decoding with { Seed = Seed }, Execution = Execution, AnswerPolicy = AnswerPolicy };
+    }
+
+    /// <summary>The preset a run on <paramref name="model"/> takes when none is chosen.</summary>
+    public Preset PresetFor(ModelEntry? model) => Preset(model?.Preset ?? DefaultPreset);
+
+    /// <summary>
+    /// A configured model by name, or a model file by path (relative to the working folder) with <c>Engine:Model</c>'s
+    /// load options; null or empty for the default model.
+    /// </summary>
+    public ModelEntry FindModel(string? nameOrPath)
+    {
+        if (string.IsNullOrWhiteSpace(nameOrPath))
+            return Models.FirstOrDefault() ?? throw new Models.Gguf.ModelFileException("No model is configured (Engine:Models or Engine:Model:Path).");
+        var named = Models.FirstOrDefault(m => string.Equals(m.Name, nameOrPath, StringComparison.OrdinalIgnoreCase));
+        if (named is not null) return named;
+        bool looksLikePath = nameOrPath.Contains('/') || nameOrPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) || File.Exists(nameOrPath);
+        if (!looksLikePath)
+            throw new KeyNotFoundException($"No model is named '{nameOrPath}'. Configured: {string.Join(", ", Models.Select(m => m.Name))}; or give a .gguf file's path.");
+        var full = System.IO.Path.GetFullPath(nameOrPath);
+        return new ModelEntry { Name = System.IO.Path.GetFileNameWithoutExtension(full), Load = ModelBase with { Path = full }, FromPath = true };
+    }
     public string StoragePath { get; init; } = "";
 
     public Preset Preset(string? name = null) => Presets.Get(name ?? DefaultPreset);
@@ -43,12 +86,17 @@ public sealed record EngineOptions
         var problems = new List<string>();
 
         var defaults = engine.GetSection("Defaults");
-        var decoding = Bind(defaults, new DecodingSettings(), problems, "Engine:Defaults", ["Preset", "Execution", "AnswerPolicy"]);
-        problems.AddRange(SettingsValidator.Check(decoding).Select(p => "Engine:Defaults: " + p));
+        var configured = Bind(defaults, new DecodingDefaults(), problems, "Engine:Defaults", ["Preset", "Model", "Execution", "AnswerPolicy", "Seed"]);
         var execution = Enum<ExecutionMode>(defaults["Execution"], ExecutionMode.Stateless, "Engine:Defaults:Execution", problems);
         AnswerPolicy? policy = defaults["AnswerPolicy"] is { Length: > 0 } p
-            ? Enum(p, AnswerPolicy.AimoInteger, "Engine:Defaults:AnswerPolicy", problems)
+            ? Enum(p, Answers.AnswerPolicy.AimoInteger, "Engine:Defaults:AnswerPolicy", problems)
             : null;
+        ulong? seed = null;
+        if (defaults["Seed"] is { Length: > 0 } seedText)
+        {
+            if (ulong.TryParse(seedText, out var parsed)) seed = parsed;
+            else problems.Add($"Engine:Defaults:Seed must be a whole number from 0 to {ulong.MaxValue} or null (got '{seedText}').");
+        }
 
         var presets = new List<Preset>(BuiltInPresets.All);
         foreach (var section in engine.GetSection("Presets").GetChildren())
@@ -70,30 +118,83 @@ public sealed record EngineOptions
         var sandbox = Bind(engine.GetSection("Sandbox"), new SandboxOptions(), problems, "Engine:Sandbox");
         if (sandbox.Workers is < 1 or > 64) problems.Add($"Engine:Sandbox:Workers must be between 1 and 64 (got {sandbox.Workers}).");
         if (sandbox.PythonMemoryMb < 64) problems.Add($"Engine:Sandbox:PythonMemoryMb must be at least 64 (got {sandbox.PythonMemoryMb}).");
-        var model = Bind(engine.GetSection("Model"), new Models.Llama.LlamaModelOptions(), problems, "Engine:Model");
-        if (model.Path.Length > 0 && !Path.IsPathRooted(model.Path) && baseDirectory is not null)
-            model = model with { Path = Path.GetFullPath(Path.Combine(baseDirectory, model.Path)) };
-        if (model.KvPoolTokens < 64) problems.Add($"Engine:Model:KvPoolTokens must be at least 64 (got {model.KvPoolTokens}).");
-        if (model.MaxParallelSequences is < 2 or > 256) problems.Add($"Engine:Model:MaxParallelSequences must be between 2 and 256 (got {model.MaxParallelSequences}).");
+        var modelBase = Bind(engine.GetSection("Model"), new Models.Llama.LlamaModelOptions(), problems, "Engine:Model");
+        modelBase = modelBase with { Path = Resolve(modelBase.Path, baseDirectory) };
+        CheckLoad(modelBase, "Engine:Model", problems);
+        var models = new List<ModelEntry>();
+        foreach (var section in engine.GetSection("Models").GetChildren())
+        {
+            var at = $"Engine:Models:{section.Key}";
+            var load = Bind(section, modelBase with { Path = "" }, problems, at, ["Preset", "Description", "Defaults"]);
+            if (load.Path.Length == 0) problems.Add($"{at}: Path is missing (the model's .gguf file).");
+            load = load with { Path = Resolve(load.Path, baseDirectory) };
+            CheckLoad(load, at, problems);
+            var entryDefaults = Bind(section.GetSection("Defaults"), new DecodingDefaults(), problems, at + ":Defaults");
+            models.Add(new ModelEntry { Name = section.Key, Description = section["Description"] ?? "", Preset = section["Preset"], Defaults = entryDefaults, Load = load });
+        }
+        if (models.Count == 0 && modelBase.Path.Length > 0)
+            models.Add(new ModelEntry { Name = Path.GetFileNameWithoutExtension(modelBase.Path), Load = modelBase });
+        var defaultModel = defaults["Model"];
+        if (defaultModel is { Length: > 0 })
+        {
+            var chosen = models.FindIndex(m => string.Equals(m.Name, defaultModel, StringComparison.OrdinalIgnoreCase));
+            if (chosen < 0) problems.Add($"Engine:Defaults:Model names an unknown model '{defaultModel}'. Configured: {string.Join(", ", models.Select(m => m.Name))}.");
+            else models.Insert(0, models[chosen]) ; // the default first
+            if (chosen >= 0) models.RemoveAt(chosen + 1);
+        }
         var storage = engine["Storage:Path"] ?? "";
         if (storage.Length > 0 && !Path.IsPathRooted(storage) && baseDirectory is not null)
             storage = Path.GetFullPath(Path.Combine(baseDirectory, storage));
         var defaultPreset = defaults["Preset"] ?? BuiltInPresets.Numina.Name;
         if (!presets.Any(x => string.Equals(x.Name, defaultPreset, StringComparison.OrdinalIgnoreCase)))
             problems.Add($"Engine:Defaults:Preset names an unknown preset '{defaultPreset}'.");
+        foreach (var m in models.Where(m => m.Preset is not null && !presets.Any(x => string.Equals(x.Name, m.Preset, StringComparison.OrdinalIgnoreCase))))
+            problems.Add($"Engine:Models:{m.Name}:Preset names an unknown preset '{m.Preset}'.");
+        // Every preset's defaults, with Engine:Defaults and each model entry over them, must give valid settings: a bad
+        // value is found at start-up, not at the first run.
+        var layered = new List<(string Where, string Problem)>();
+        foreach (var preset in presets.Where(x => x.Check().Count == 0))
+            foreach (var model in models.Count > 0 ? models.Cast<ModelEntry?>() : [null])
+            {
+                var settings = configured.ApplyTo(preset.Defaults.ApplyTo(new DecodingSettings()));
+                if (model is not null) settings = model.Defaults.ApplyTo(settings);
+                layered.AddRange(SettingsValidator.Check(settings).Select(x => ($"preset {preset.Name}{(model is null ? "" : $" on model {model.Name}")}", x)));
+            }
+        problems.AddRange(layered.GroupBy(x => x.Problem).Select(g => $"Engine:Defaults and the presets' and models' defaults: {g.Key} (for {string.Join(", ", g.Select(x => x.Where).Distinct())})"));
         if (problems.Count > 0) throw new InvalidSettingsException(problems);
 
-        return new EngineOptions
+        var catalog = new PresetCatalog(presets);
+        var options = new EngineOptions
         {
-            Defaults = new RunSettings { Decoding = decoding, Execution = execution, AnswerPolicy = policy },
+            Defaults = new RunSettings(),
             DefaultPreset = defaultPreset,
-            Presets = new PresetCatalog(presets),
+            ConfiguredDecoding = configured,
+            Execution = execution,
+            AnswerPolicy = policy,
+            Seed = seed,
+            Presets = catalog,
             Python = python,
             Sandbox = sandbox,
             Executor = executor,
-            Model = model,
+            Models = models,
+            DefaultModel = models.FirstOrDefault()?.Name,
+            Model = models.FirstOrDefault()?.Load ?? modelBase,
+            ModelBase = modelBase,
             StoragePath = storage,
         };
+        var defaultModelEntry = models.FirstOrDefault();
+        return options with { Defaults = options.DefaultsFor(options.PresetFor(defaultModelEntry), defaultModelEntry) };
+    }
+
+    private static string Resolve(string path, string? baseDirectory) =>
+        path.Length > 0 && !Path.IsPathRooted(path) && baseDirectory is not null ? Path.GetFullPath(Path.Combine(baseDirectory, path)) : path;
+
+    private static void CheckLoad(Models.Llama.LlamaModelOptions load, string at, List<string> problems)
+    {
+        if (load.KvPoolTokens < 64) problems.Add($"{at}:KvPoolTokens must be at least 64 (got {load.KvPoolTokens}).");
+        if (load.MaxParallelSequences is < 2 or > 256) problems.Add($"{at}:MaxParallelSequences must be between 2 and 256 (got {load.MaxParallelSequences}).");
+        if (load.BatchSize < 1) problems.Add($"{at}:BatchSize must be at least 1 (got {load.BatchSize}).");
+        if (load.GpuLayers < 0) problems.Add($"{at}:GpuLayers cannot be negative (got {load.GpuLayers}).");
     }
 
     /// <summary>Binds a section onto a copy of <paramref name="target"/>; unknown keys and unparsable values become problems.</summary>
@@ -102,7 +203,23 @@ public sealed record EngineOptions
         var known = typeof(T).GetProperties().Select(p => p.Name).Concat(ignoredKeys ?? []).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var child in section.GetChildren().Where(c => !known.Contains(c.Key)))
             problems.Add($"{path}: unknown setting '{child.Key}'. Known: {string.Join(", ", typeof(T).GetProperties().Where(p => p.CanWrite).Select(p => p.Name))}.");
-        var copy = target is Preset preset ? (T)(object)(preset with { }) : target;
+        foreach (var child in section.GetChildren().Where(c => known.Contains(c.Key) && c.GetChildren().Any()))
+        {
+            var property = typeof(T).GetProperties().FirstOrDefault(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
+            if (property is null || property.PropertyType == typeof(string) || typeof(System.Collections.IEnumerable).IsAssignableFrom(property.PropertyType)) continue;
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            var names = type.GetProperties().Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            foreach (var grandchild in child.GetChildren().Where(g => !names.Contains(g.Key) && !(type == typeof(Prompts.ChatPrompt) && g.Key == "Turns")))
+                problems.Add($"{path}:{child.Key}: unknown setting '{grandchild.Key}'. Known: {string.Join(", ", names)}.");
+        }
+        // Records nested in a preset are copied, so that binding a derived preset never changes the one it is based on.
+        var copy = target is Preset preset
+            ? (T)(object)(preset with
+            {
+                Defaults = preset.Defaults with { },
+                Chat = preset.Chat is { } chat ? chat with { Turns = chat.Turns is { } turns ? turns with { } : null } : null,
+            })
+            : target;
         // The binder appends to lists it finds filled; a list in the configuration replaces the inherited one.
         foreach (var list in typeof(T).GetProperties().Where(p => p.PropertyType == typeof(IReadOnlyList<string>) && section.GetSection(p.Name).Exists()))
             list.SetValue(copy, Array.Empty<string>());

@@ -93,7 +93,10 @@ public interface IInspectableSequence
     /// <summary>The prompt's tokens, then every token generated, appended or fed back since, in order.</summary>
     IReadOnlyList<int> ContextTokens { get; }
 
-    /// <summary>The text of <see cref="ContextTokens"/>: each token's exact bytes, special tokens as their own text.</summary>
+    /// <summary>
+    /// The text of <see cref="ContextTokens"/>: each token's exact bytes, special tokens as their own text (in the prompt,
+    /// less the space a SentencePiece tokenizer puts before each text fragment, which the models were trained with).
+    /// </summary>
     string DecodeContext();
 }
 

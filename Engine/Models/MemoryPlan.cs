@@ -23,6 +23,13 @@ public sealed record MemoryPlan
     public string KvType { get; init; } = "";
     public int ParallelSequences { get; init; }
     public int GpuLayers { get; init; }
+    /// <summary>Keys and values of one KV cell, all layers.</summary>
+    public long KvBytesPerCell { get; init; }
+    /// <summary>Attention buffer per KV cell for one micro-batch (the scores of every head, or flash attention's F16 mask).</summary>
+    public long AttentionBytesPerCell { get; init; }
+    /// <summary>A micro-batch's logits (the compute buffer's other large phase) and activations.</summary>
+    public long BatchLogitsBytes { get; init; }
+    public long ActivationBytes { get; init; }
     /// <summary>Width of one attention head's keys (values per head per cell).</summary>
     public long HeadWidth { get; init; }
     /// <summary>llama.cpp's own buffer sizes after loading ("CPU KV buffer" → bytes), when it reported them.</summary>

@@ -52,8 +52,16 @@ public sealed record Preset
     public string Description { get; init; } = "";
 
     // --- Prompt ---
-    /// <summary>"{problem}" is replaced by the problem text.</summary>
+    /// <summary>
+    /// A text prompt: "{problem}" is replaced by the problem text (used when <see cref="Chat"/> is null). Special tokens
+    /// written in the template itself are recognized; in the problem they never are.
+    /// </summary>
     public string PromptTemplate { get; init; } = "### Problem: {problem}\n### Solution: ";
+    /// <summary>A chat prompt (system, user, then the assistant's turn) rendered through a chat template; null for <see cref="PromptTemplate"/>.</summary>
+    public Prompts.ChatPrompt? Chat { get; init; }
+
+    // --- Decoding defaults of the system (a run takes them unless the configuration, the model entry or the researcher says otherwise) ---
+    public Settings.DecodingDefaults Defaults { get; init; } = new();
 
     // --- Code blocks and stopping ---
     public string CodeOpen { get; init; } = "```python";
@@ -100,6 +108,7 @@ public sealed record Preset
     /// <summary>Check 4: a round that ends without the stop string and without an answer restarts.</summary>
     public bool RestartWhenUnfinished { get; init; } = true;
 
+    /// <summary>The prompt's text for a text preset (a chat preset's prompt needs the model's template: <see cref="Prompts.PromptRenderer"/>).</summary>
     public string RenderPrompt(string problem) => PromptTemplate.Replace("{problem}", problem, StringComparison.Ordinal);
 
     public string RenderTimeoutMessage() =>
@@ -110,8 +119,17 @@ public sealed record Preset
     {
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(Name)) problems.Add("A preset needs a name.");
-        if (!PromptTemplate.Contains("{problem}", StringComparison.Ordinal))
+        if (Chat is null && !PromptTemplate.Contains("{problem}", StringComparison.Ordinal))
             problems.Add($"Preset '{Name}': the prompt template must contain {{problem}}.");
+        if (Chat is { } chat)
+        {
+            if (!chat.User.Contains("{problem}", StringComparison.Ordinal))
+                problems.Add($"Preset '{Name}': the chat prompt's user message must contain {{problem}}.");
+            if (chat.Turns is { } turns) problems.AddRange(turns.Check(Name));
+            if (chat.Template == Prompts.ChatPrompt.PresetTurns && chat.Turns is null)
+                problems.Add($"Preset '{Name}': the chat template is '{Prompts.ChatPrompt.PresetTurns}' but no turns are spelled out.");
+        }
+        problems.AddRange(Settings.SettingsValidator.Check(Defaults.ApplyTo(new Settings.DecodingSettings())).Select(p => $"Preset '{Name}' defaults: {p}"));
         if (string.IsNullOrEmpty(CodeOpen)) problems.Add($"Preset '{Name}': the code fence opening is empty.");
         if (string.IsNullOrEmpty(CodeClose)) problems.Add($"Preset '{Name}': the code fence closing is empty.");
         if (string.IsNullOrEmpty(StopString)) problems.Add($"Preset '{Name}': the stop string is empty.");

@@ -26,7 +26,10 @@ public sealed class RunRecord
     public AnswerPolicy AnswerPolicy { get; init; }
     public Models.ModelFacts? Model { get; init; }
     public Execution.ExecutorFacts? Executor { get; init; }
-    public string Prompt { get; init; } = "";
+    /// <summary>The prompt as the model read it (a chat prompt with its template's text).</summary>
+    public string Prompt { get; set; } = "";
+    /// <summary>How the prompt was built: "text", or which chat template rendered it.</summary>
+    public string PromptRendering { get; set; } = "";
     public int PromptTokens { get; set; }
     /// <summary>How the backend held the candidates (all at once, or in waves when the KV pool is too small).</summary>
     public Models.SequencePlan? SequencePlan { get; set; }

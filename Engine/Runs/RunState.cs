@@ -46,7 +46,6 @@ internal sealed class RunState
             AnswerPolicy = request.Settings.AnswerPolicy ?? request.Preset.AnswerPolicy,
             Model = model.Facts,
             Executor = executor.Facts,
-            Prompt = request.Preset.RenderPrompt(request.Problem.Text),
             Candidates = Enumerable.Range(0, request.Settings.Decoding.Width).Select(i => new Candidate { Index = i }).ToList(),
         };
     }

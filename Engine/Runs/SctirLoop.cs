@@ -5,6 +5,7 @@ using Numina.Engine.Execution;
 using Numina.Engine.Models;
 using Numina.Engine.Presets;
 using Numina.Engine.Problems;
+using Numina.Engine.Prompts;
 using Numina.Engine.Settings;
 
 namespace Numina.Engine.Runs;
@@ -35,8 +36,10 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
+            var rendered = PromptRenderer.Render(request.Preset, request.Problem.Text, model);
+            (run.Record.Prompt, run.Record.PromptRendering) = (rendered.Prompt.Text, rendered.How);
             var promptOptions = new PromptOptions { MaxSequenceTokens = run.Decoding.ContextSize, Sequences = run.Decoding.Width };
-            using var prompt = await model.EvaluatePromptAsync(run.Record.Prompt, promptOptions, cancellationToken).ConfigureAwait(false);
+            using var prompt = await model.EvaluatePromptAsync(rendered.Prompt, promptOptions, cancellationToken).ConfigureAwait(false);
             run.Record.PromptTokens = prompt.TokenCount;
             run.Record.SequencePlan = prompt.Plan;
             run.Publish(new RunStarted(run.Decoding.Width, run.Decoding.Depth, run.Record.Seed, request.Preset.Name, run.Record.Prompt, prompt.TokenCount));

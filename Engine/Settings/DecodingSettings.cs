@@ -38,3 +38,40 @@ public sealed record RunSettings
     /// <summary>Overrides the preset's answer policy (AMC and GSM8K have answers outside 0–999).</summary>
     public Answers.AnswerPolicy? AnswerPolicy { get; init; }
 }
+
+/// <summary>
+/// Decoding values that a preset, the configuration or a model entry sets, each optional: a run starts from the
+/// built-in <see cref="DecodingSettings"/> and takes, in order, the preset's, the configuration's
+/// (<c>Engine:Defaults</c>) and the model entry's values; the researcher's own choices come last.
+/// </summary>
+public sealed record DecodingDefaults
+{
+    public int? Width { get; init; }
+    public int? Depth { get; init; }
+    public double? Temperature { get; init; }
+    public double? TopP { get; init; }
+    public int? TopK { get; init; }
+    public double? MinP { get; init; }
+    public double? RepetitionPenalty { get; init; }
+    public int? MaxNewTokensPerRound { get; init; }
+    public int? ContextSize { get; init; }
+
+    public DecodingSettings ApplyTo(DecodingSettings d) => d with
+    {
+        Width = Width ?? d.Width,
+        Depth = Depth ?? d.Depth,
+        Temperature = Temperature ?? d.Temperature,
+        TopP = TopP ?? d.TopP,
+        TopK = TopK ?? d.TopK,
+        MinP = MinP ?? d.MinP,
+        RepetitionPenalty = RepetitionPenalty ?? d.RepetitionPenalty,
+        MaxNewTokensPerRound = MaxNewTokensPerRound ?? d.MaxNewTokensPerRound,
+        ContextSize = ContextSize ?? d.ContextSize,
+    };
+
+    public override string ToString() => string.Join(", ", new (string Name, object? Value)[]
+    {
+        ("N", Width), ("M", Depth), ("T", Temperature), ("top_p", TopP), ("top_k", TopK), ("min_p", MinP),
+        ("repetition penalty", RepetitionPenalty), ("tokens per round", MaxNewTokensPerRound), ("context", ContextSize),
+    }.Where(x => x.Value is not null).Select(x => $"{x.Name} {Convert.ToString(x.Value, System.Globalization.CultureInfo.InvariantCulture)}"));
+}

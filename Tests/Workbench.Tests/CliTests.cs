@@ -3,6 +3,7 @@ using Numina.Engine.Runs;
 
 namespace Numina.Workbench.Tests;
 
+[Collection("workbench-cli")]
 public class CliTests
 {
     private static async Task<string> RandomModel()
@@ -117,7 +118,7 @@ public class CliTests
         Assert.Equal(0, result.ExitCode);
         using var doc = JsonDocument.Parse(result.Stdout);
         var names = doc.RootElement.EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
-        Assert.Equal(["Letters", "NemoSkills", "Numina", "ToRA"], names);
+        Assert.Equal(["Letters", "NemoSkills", "Numina", "Qwen2.5-Math-TIR", "ToRA"], names);
     }
 
     [Fact]

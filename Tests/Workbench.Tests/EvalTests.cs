@@ -7,6 +7,7 @@ namespace Numina.Workbench.Tests;
 /// <c>eval</c> with the bundled tiny model on a small synthetic set (held-out problems of its card): an evaluation
 /// killed half-way and run again ends with the same numbers as one that ran straight through.
 /// </summary>
+[Collection("workbench-cli")]
 public class EvalTests
 {
     /// <summary>The repository's configuration with the run store in a temporary file and workers on their own uids.</summary>

@@ -30,6 +30,21 @@ public static class WorkbenchCli
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>The published executable (what ./run.sh makes): artifacts/workbench/Workbench.dll, published here when missing.</summary>
+    public static string Published => Path.Combine(Root, "artifacts", "workbench", "Workbench.dll");
+
+    public static async Task EnsurePublished()
+    {
+        if (File.Exists(Published)) return;
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "publish", "Workbench/Workbench.csproj", "-c", "Release", "-o", "artifacts/workbench", "--nologo", "-v", "quiet" }) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"dotnet publish failed: {await stdout}{await stderr}");
+    }
+
     public static string Temp(string name) => Path.Combine(Path.GetTempPath(), "numina-cli-" + Guid.NewGuid().ToString("N")[..8] + "-" + name);
 
     private static string FindRoot()

@@ -29,7 +29,7 @@ public static class EvalCommand
     private static readonly Option<GradingPolicy?> Policy = new("--policy") { Description = "AimoInteger, Integer or Symbolic (default: from the answers)." };
     private static readonly Option<bool> NoGreedy = new("--no-greedy") { Description = "Skip the greedy (N = 1, T = 0) baseline run per problem." };
     private static readonly Option<bool> Group = new("--group-equivalent") { Description = "Symbolically equal answers vote together." };
-    private static readonly Option<string?> Model = new("--model") { Description = "The GGUF model (default: Engine:Model:Path)." };
+    private static readonly Option<string?> Model = new("--model") { Description = "A model named in Engine:Models, or a .gguf file (default: Engine:Defaults:Model)." };
     private static readonly Option<bool> NoStore = new("--no-store") { Description = "Do not record the runs in the run store." };
 
     public static Command Create()
@@ -51,13 +51,16 @@ public static class EvalCommand
     {
         var options = CommonOptions.LoadEngineOptions(parse);
         var dataset = Dataset.Load(parse.GetValue(DatasetFile)!.FullName, parse.GetValue(Limit));
-        var d = options.Defaults.Decoding;
+        var entry = options.FindModel(parse.GetValue(Model));
+        var preset = parse.GetValue(Preset) is { } chosen ? options.Preset(chosen) : options.PresetFor(entry);
+        var defaults = options.DefaultsFor(preset, entry);
+        var d = defaults.Decoding;
         var plan = new EvaluationPlan
         {
             Dataset = dataset,
             Policy = parse.GetValue(Policy) ?? dataset.SuggestedPolicy(),
-            Preset = options.Preset(parse.GetValue(Preset)),
-            Settings = options.Defaults with
+            Preset = preset,
+            Settings = defaults with
             {
                 Decoding = d with
                 {
@@ -74,7 +77,8 @@ public static class EvalCommand
         var outPath = parse.GetValue(Out)!.FullName;
         EvaluationRunner.ReadResults(outPath, plan.Fingerprint()); // refuse a file of other settings before loading anything
 
-        await using var model = LlamaModel.Load(options.Model with { Path = parse.GetValue(Model) is { } m ? Path.GetFullPath(m) : options.Model.Path });
+        await using var model = LlamaModel.Load(entry.Load);
+        SolveCommand.DescribeModel(entry, model.Facts);
         await using var executor = options.CreateExecutor();
         RunStore? store = parse.GetValue(NoStore) || string.IsNullOrEmpty(options.StoragePath) ? null : RunStore.Open(options.StoragePath);
         try

@@ -33,7 +33,7 @@ public static class SolveCommand
     private static readonly Option<int?> Context = new("--context") { Description = "Context size of one candidate, in tokens." };
     private static readonly Option<ExecutionMode?> Execution = new("--execution") { Description = "Stateless (Numina) or Jupyter (live namespace)." };
     private static readonly Option<AnswerPolicy?> Policy = new("--policy") { Description = "AimoInteger, Integer or Normalized." };
-    private static readonly Option<string?> Model = new("--model") { Description = "The GGUF model (default: Engine:Model:Path)." };
+    private static readonly Option<string?> Model = new("--model") { Description = "A model named in Engine:Models, or a .gguf file (default: Engine:Defaults:Model)." };
     private static readonly Option<int?> KvPool = new("--kv-pool") { Description = "KV cells for all candidates together." };
     private static readonly Option<bool> Quiet = new("--quiet") { Description = "No progress on stderr." };
 
@@ -52,9 +52,11 @@ public static class SolveCommand
     {
         var options = CommonOptions.LoadEngineOptions(parse);
         var problem = ReadProblem(parse);
-        var preset = options.Preset(parse.GetValue(Preset));
-        var d = options.Defaults.Decoding;
-        var settings = options.Defaults with
+        var entry = options.FindModel(parse.GetValue(Model));
+        var preset = parse.GetValue(Preset) is { } chosen ? options.Preset(chosen) : options.PresetFor(entry);
+        var defaults = options.DefaultsFor(preset, entry);
+        var d = defaults.Decoding;
+        var settings = defaults with
         {
             Decoding = d with
             {
@@ -69,18 +71,15 @@ public static class SolveCommand
                 MaxNewTokensPerRound = parse.GetValue(MaxTokens) ?? d.MaxNewTokensPerRound,
                 ContextSize = parse.GetValue(Context) ?? d.ContextSize,
             },
-            Execution = parse.GetValue(Execution) ?? options.Defaults.Execution,
-            AnswerPolicy = parse.GetValue(Policy) ?? options.Defaults.AnswerPolicy,
+            Execution = parse.GetValue(Execution) ?? defaults.Execution,
+            AnswerPolicy = parse.GetValue(Policy) ?? defaults.AnswerPolicy,
         };
         SettingsValidator.Validate(settings.Decoding);
-        var modelOptions = options.Model with
-        {
-            Path = parse.GetValue(Model) is { } m ? Path.GetFullPath(m) : options.Model.Path,
-            KvPoolTokens = parse.GetValue(KvPool) ?? options.Model.KvPoolTokens,
-        };
+        var modelOptions = entry.Load with { KvPoolTokens = parse.GetValue(KvPool) ?? entry.Load.KvPoolTokens };
         bool quiet = parse.GetValue(Quiet);
 
         await using var model = LlamaModel.Load(modelOptions);
+        if (!quiet) DescribeModel(entry, model.Facts);
         await using var executor = options.CreateExecutor();
         var events = new ChannelEventSink();
         var progress = Task.Run(async () =>
@@ -127,6 +126,14 @@ public static class SolveCommand
             return Problem.Create(System.IO.File.ReadAllText(file.FullName), file.Name, known);
         }
         return Problem.Create(parse.GetValue(ProblemText) ?? throw new ArgumentException("Give the problem as an argument or with --file."), knownAnswer: known);
+    }
+
+    /// <summary>What was loaded, its memory plan and llama.cpp's warnings, on stderr (stdout carries only the record).</summary>
+    public static void DescribeModel(Engine.Configuration.ModelEntry entry, Engine.Models.ModelFacts facts)
+    {
+        Console.Error.WriteLine($"model: {entry.Name} — {facts.Name}, {facts.Parameters:N0} parameters, {facts.Quantization}, {facts.Tokenizer}, {facts.VocabularySize:N0} tokens, {facts.Device}");
+        if (facts.Memory is { } plan) Console.Error.WriteLine($"memory: {plan}");
+        foreach (var warning in facts.Warnings) Console.Error.WriteLine($"warning: llama.cpp: {warning}");
     }
 
     /// <summary>One stderr line per event worth reading (text deltas are not).</summary>

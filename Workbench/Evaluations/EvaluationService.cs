@@ -57,22 +57,26 @@ public sealed class EvaluationService(ModelHost models, ICodeExecutor executor, 
 
     public EvaluationJob Start(EvaluationPlan plan)
     {
-        if (models.Model is null) throw new InvalidOperationException($"No model is loaded: {models.Error}");
         Engine.Settings.SettingsValidator.Validate(plan.Settings.Decoding);
         Directory.CreateDirectory(ResultsFolder);
         var path = Path.Combine(ResultsFolder, $"{plan.Dataset.Name}-{plan.Fingerprint()}.jsonl");
         EvaluationRunner.ReadResults(path, plan.Fingerprint());
         var job = new EvaluationJob { Id = plan.Fingerprint(), Plan = plan, ResultsPath = path, Total = plan.Dataset.Problems.Count };
+        var lease = models.Acquire() ?? throw new InvalidOperationException($"No model is loaded: {models.Error}");
         lock (_jobs)
         {
-            if (_jobs.Any(j => j.Running && j.Id == job.Id)) throw new InvalidOperationException("This evaluation is already running.");
+            if (_jobs.Any(j => j.Running && j.Id == job.Id))
+            {
+                lease.Dispose();
+                throw new InvalidOperationException("This evaluation is already running.");
+            }
             _jobs.Insert(0, job);
         }
         _ = Task.Run(async () =>
         {
             try
             {
-                var runner = new EvaluationRunner(models.Model, executor, store);
+                var runner = new EvaluationRunner(lease.Model, executor, store);
                 var results = await runner.RunAsync(plan, path, (done, total, last) =>
                 {
                     job.Done = done;
@@ -90,6 +94,7 @@ public sealed class EvaluationService(ModelHost models, ICodeExecutor executor, 
             }
             finally
             {
+                lease.Dispose();
                 job.Running = false;
                 job.Version++;
             }

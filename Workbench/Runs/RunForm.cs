@@ -22,18 +22,24 @@ public sealed class RunForm
     public ExecutionMode Execution { get; set; } = ExecutionMode.Stateless;
     public double TimeoutSeconds { get; set; } = 5;
 
-    public static RunForm FromDefaults(EngineOptions engine)
+    /// <summary>A form with the defaults of the model's preset on that model (see <see cref="EngineOptions.DefaultsFor"/>).</summary>
+    public static RunForm FromDefaults(EngineOptions engine, ModelEntry? model = null)
     {
-        var d = engine.Defaults.Decoding;
-        return new RunForm
-        {
-            Preset = engine.DefaultPreset, Width = d.Width, Depth = d.Depth, Temperature = d.Temperature, TopP = d.TopP,
-            Seed = d.Seed?.ToString(CultureInfo.InvariantCulture), MaxNewTokensPerRound = d.MaxNewTokensPerRound,
-            Execution = engine.Defaults.Execution, TimeoutSeconds = engine.Preset().TimeoutSeconds,
-        };
+        var form = new RunForm { Seed = engine.Seed?.ToString(CultureInfo.InvariantCulture), Execution = engine.Execution };
+        form.ApplyPreset(engine, model, engine.PresetFor(model).Name);
+        return form;
     }
 
-    public IReadOnlyList<string> Check(EngineOptions engine)
+    /// <summary>Chooses a preset and takes its system's decoding defaults (on this model) and its code timeout.</summary>
+    public void ApplyPreset(EngineOptions engine, ModelEntry? model, string preset)
+    {
+        Preset = preset;
+        if (!engine.Presets.TryGet(preset, out var p)) return;
+        var d = engine.DefaultsFor(p, model).Decoding;
+        (Width, Depth, Temperature, TopP, MaxNewTokensPerRound, TimeoutSeconds) = (d.Width, d.Depth, d.Temperature, d.TopP, d.MaxNewTokensPerRound, p.TimeoutSeconds);
+    }
+
+    public IReadOnlyList<string> Check(EngineOptions engine, ModelEntry? model = null)
     {
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(Problem)) problems.Add("Enter a problem (LaTeX is fine), or pick a sample.");
@@ -42,25 +48,28 @@ public sealed class RunForm
             problems.Add($"The seed must be a whole number from 0 to {ulong.MaxValue}, or empty to draw one (got \"{Seed}\").");
         if (!double.IsFinite(TimeoutSeconds) || TimeoutSeconds <= 0 || TimeoutSeconds > 600)
             problems.Add($"The code timeout must be more than 0 and at most 600 seconds (got {TimeoutSeconds}).");
-        problems.AddRange(SettingsValidator.Check(Decoding(engine)));
+        problems.AddRange(SettingsValidator.Check(Decoding(engine, model)));
         return problems;
     }
 
-    private DecodingSettings Decoding(EngineOptions engine) => engine.Defaults.Decoding with
+    private RunSettings Defaults(EngineOptions engine, ModelEntry? model) =>
+        engine.Presets.TryGet(Preset, out var p) ? engine.DefaultsFor(p, model) : engine.Defaults;
+
+    private DecodingSettings Decoding(EngineOptions engine, ModelEntry? model) => Defaults(engine, model).Decoding with
     {
         Width = Width, Depth = Depth, Temperature = Temperature, TopP = TopP, MaxNewTokensPerRound = MaxNewTokensPerRound,
         Seed = ulong.TryParse(Seed?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : null,
     };
 
-    public RunRequest ToRequest(EngineOptions engine)
+    public RunRequest ToRequest(EngineOptions engine, ModelEntry? model = null)
     {
-        var problems = Check(engine);
+        var problems = Check(engine, model);
         if (problems.Count > 0) throw new InvalidSettingsException(problems);
         return new RunRequest
         {
             Problem = Engine.Problems.Problem.Create(Problem.Trim(), knownAnswer: string.IsNullOrWhiteSpace(KnownAnswer) ? null : KnownAnswer.Trim()),
             Preset = engine.Preset(Preset) with { TimeoutSeconds = TimeoutSeconds },
-            Settings = engine.Defaults with { Decoding = Decoding(engine), Execution = Execution },
+            Settings = Defaults(engine, model) with { Decoding = Decoding(engine, model), Execution = Execution },
         };
     }
 }

@@ -26,7 +26,7 @@ public sealed class RunJob
 }
 
 /// <summary>
-/// The engine as the workbench's one service: one loaded model, runs first-in first-out, each stored as it goes. A run
+/// The engine as the workbench's one service: runs first-in first-out on the loaded model, each stored as it goes. A run
 /// that fails is recorded with its error and the queue carries on.
 /// </summary>
 public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStore store, ILogger<RunService> log) : BackgroundService
@@ -125,7 +125,9 @@ public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStor
         store.BeginRun(job.Request, job.Id, DateTimeOffset.UtcNow);
         try
         {
-            var loop = new SctirLoop(models.Model!, executor);
+            // The model loaded when the run starts; a switch meanwhile unloads it only after the run.
+            using var lease = models.Acquire() ?? throw new InvalidOperationException($"No model is loaded: {models.Error}");
+            var loop = new SctirLoop(lease.Model, executor);
             var record = await loop.RunAsync(job.Request, new TeeEventSink(pump, store.EventSink()), stop.Token, job.Control);
             store.FinishRun(record);
             job.Record = record;

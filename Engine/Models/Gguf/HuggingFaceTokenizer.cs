@@ -96,8 +96,16 @@ public static class HuggingFaceTokenizer
                 Bos = bos, Eos = eos, Padding = pad, AddBos = addBos, AddEos = addEos, ChatTemplate = template,
             };
         }
-        // SentencePiece: pieces are ordered by score, so the merge priority of a piece is minus its id.
-        var scores = Enumerable.Range(0, count).Select(id => types[id] == TokenType.Normal ? -(float)id : 0f).ToArray();
+        // SentencePiece merges the adjacent pair whose piece scores highest; tokenizer.json keeps no scores but lists the
+        // merges in that order, so a piece scores minus the rank of the first merge that makes it. Pieces no merge
+        // makes (single characters, and the few a model carries unreachable) come after every merge.
+        var spmMerges = model.TryGetProperty("merges", out var m) ? m.EnumerateArray()
+            .Select(x => x.ValueKind == JsonValueKind.Array ? x[0].GetString() + x[1].GetString() : x.GetString()!.Replace(" ", "")).ToList() : [];
+        var ids = new Dictionary<string, int>();
+        for (int id = 0; id < count; id++) ids.TryAdd(tokens[id], id);
+        var scores = Enumerable.Range(0, count).Select(id => types[id] == TokenType.Normal ? -(float)(spmMerges.Count + id) : 0f).ToArray();
+        for (int rank = spmMerges.Count - 1; rank >= 0; rank--)
+            if (ids.TryGetValue(spmMerges[rank], out var made)) scores[made] = -rank;
         return new GgufVocabulary
         {
             Model = "llama", Tokens = tokens, TokenTypes = types, Scores = scores,

@@ -45,7 +45,7 @@ public sealed partial class LlamaModel
 
         public string DecodeContext()
         {
-            lock (model._gate) return model._tokenizer.Decode([.. Prompt.Tokens, .. Context]);
+            lock (model._gate) return model._tokenizer.DecodePrompt(Prompt.Tokens, Prompt.AddedBos) + model._tokenizer.Decode(Context);
         }
 
         /// <summary>Tool output enters exactly as written (see <see cref="LlamaTokenizer.TokenizeContinuation"/>).</summary>

@@ -165,6 +165,12 @@ public sealed partial class LlamaModel : ILanguageModel
         lock (_gate) return _tokenizer.TokenizePrompt(prompt);
     }
 
+    /// <summary>A prompt's text from its tokens (see <see cref="LlamaTokenizer.DecodePrompt"/>); a leading BOS counts as added by the tokenizer.</summary>
+    public string DetokenizePrompt(IReadOnlyList<int> tokens)
+    {
+        lock (_gate) return _tokenizer.DecodePrompt(tokens, addedBos: tokens.Count > 0 && tokens[0] == _tokenizer.Bos && _tokenizer.AddsBos);
+    }
+
     /// <summary>The exact text of tokens (special tokens as their own text).</summary>
     public string Detokenize(IEnumerable<int> tokens)
     {
@@ -181,7 +187,8 @@ public sealed partial class LlamaModel : ILanguageModel
     public async Task<IPromptState> EvaluatePromptAsync(PromptText prompt, PromptOptions options, CancellationToken cancellationToken)
     {
         int[] ids;
-        lock (_gate) ids = _tokenizer.TokenizePrompt(prompt);
+        bool addedBos;
+        lock (_gate) ids = _tokenizer.TokenizePrompt(prompt, out addedBos);
         if (ids.Length == 0) throw new InvalidOperationException("The prompt is empty and the model adds no BOS token: there is nothing to continue.");
         var tokens = ids.Select(t => (LLamaToken)t).ToArray();
         int perSequence = options.MaxSequenceTokens - tokens.Length;
@@ -199,7 +206,7 @@ public sealed partial class LlamaModel : ILanguageModel
             int bySlots = _options.MaxParallelSequences - 1 - _liveConversations;
             int concurrent = Math.Max(1, Math.Min(bySlots, (free - tokens.Length) / perSequence));
             var plan = new SequencePlan { PoolTokens = PoolTokens, TokensPerSequence = perSequence, Concurrent = concurrent, Requested = options.Sequences };
-            job = new PromptJob(this, _executor.Create(), tokens.ToList(), perSequence, plan) { Tokens = ids };
+            job = new PromptJob(this, _executor.Create(), tokens.ToList(), perSequence, plan) { Tokens = ids, AddedBos = addedBos };
             _liveConversations++;
             _prompts.Add(job);
         }
@@ -226,6 +233,8 @@ public sealed partial class LlamaModel : ILanguageModel
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public int TokenCount { get; } = tokens.Count;
         public required int[] Tokens { get; init; }
+        /// <summary>Whether the tokenizer put the BOS in front (the prompt's text does not show it).</summary>
+        public bool AddedBos { get; init; }
         public int PerSequence { get; } = perSequence;
         public SequencePlan Plan { get; } = plan;
         public bool Disposed { get; private set; }

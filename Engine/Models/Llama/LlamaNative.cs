@@ -89,9 +89,13 @@ internal static class LlamaNative
             ?? errors.FirstOrDefault();
     }
 
-    /// <summary>llama.cpp's warnings, one per line, without its function-name prefixes.</summary>
+    /// <summary>
+    /// llama.cpp's warnings, one per line. Left out: "n_ctx_seq (…) > n_ctx_train", which the engine's one KV pool shared
+    /// by all sequences always triggers (a sequence's context is the run's context size, not the pool).
+    /// </summary>
     public static IReadOnlyList<string> Warnings(IReadOnlyList<LlamaLogLine> lines) =>
-        lines.Where(l => l.Level == LLamaLogLevel.Warning).Select(l => l.Text).Distinct().ToList();
+        lines.Where(l => l.Level == LLamaLogLevel.Warning && !l.Text.Contains("n_ctx_seq", StringComparison.Ordinal))
+            .Select(l => l.Text).Distinct().ToList();
 
     /// <summary>The buffer sizes llama.cpp reported ("CPU KV buffer size = 12.00 MiB" → "CPU KV buffer": bytes).</summary>
     public static IReadOnlyDictionary<string, long> BufferSizes(IReadOnlyList<LlamaLogLine> lines)

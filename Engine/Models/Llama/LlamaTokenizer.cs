@@ -44,6 +44,34 @@ internal sealed class LlamaTokenizer
         _special = [.. special.OrderByDescending(s => s.Item1.Length).ThenBy(s => s.Item2)];
         Bos = _vocab.BOS is { } bos ? (int)bos : null;
         AddsBos = _vocab.ShouldAddBOS && Bos is not null;
+        _specialIds = [.. _special.Select(s => s.Id)];
+        if (Bos is { } b) _specialIds.Add(b);
+        // SentencePiece with add_space_prefix puts a space before each text fragment it tokenizes.
+        _spaceBeforeFragments = Tokenize("a") is [var only] && _bytes[only] is [(byte)' ', (byte)'a'];
+    }
+
+    private readonly HashSet<int> _specialIds;
+    private readonly bool _spaceBeforeFragments;
+
+    /// <summary>
+    /// A prompt's text from its tokens: as <see cref="Decode"/>, less the space a SentencePiece tokenizer put before each
+    /// text fragment (at the start, and after each special token) — the space those models were trained with, which
+    /// the prompt's text does not have. Decodes <see cref="TokenizePrompt"/>'s tokens back to the prompt exactly.
+    /// </summary>
+    /// <param name="addedBos">The first token is a BOS the tokenizer added, which the prompt's text does not show.</param>
+    public string DecodePrompt(IReadOnlyList<int> tokens, bool addedBos)
+    {
+        var bytes = new List<byte>();
+        bool fragmentStart = true;
+        foreach (var t in addedBos ? tokens.Skip(1) : tokens)
+        {
+            var piece = _bytes[t];
+            bool special = _specialIds.Contains(t);
+            if (fragmentStart && !special && _spaceBeforeFragments && piece.Length > 0 && piece[0] == (byte)' ') piece = piece[1..];
+            bytes.AddRange(piece);
+            fragmentStart = special;
+        }
+        return Encoding.UTF8.GetString(bytes.ToArray());
     }
 
     private byte[] Piece(LLamaToken token, int size)
@@ -78,7 +106,10 @@ internal sealed class LlamaTokenizer
     /// tokenized as llama.cpp tokenizes each text fragment, then one BOS in front when the model wants one and the
     /// template did not write it.
     /// </summary>
-    public int[] TokenizePrompt(PromptText prompt)
+    public int[] TokenizePrompt(PromptText prompt) => TokenizePrompt(prompt, out _);
+
+    /// <param name="addedBos">Whether the BOS in front was added here (the prompt's text does not show it).</param>
+    public int[] TokenizePrompt(PromptText prompt, out bool addedBos)
     {
         var tokens = new List<int>();
         var run = new StringBuilder();
@@ -110,7 +141,8 @@ internal sealed class LlamaTokenizer
             }
         }
         Flush();
-        if (AddsBos && (tokens.Count == 0 || tokens[0] != Bos)) tokens.Insert(0, Bos!.Value);
+        addedBos = AddsBos && (tokens.Count == 0 || tokens[0] != Bos);
+        if (addedBos) tokens.Insert(0, Bos!.Value);
         return [.. tokens];
     }
 

@@ -41,9 +41,10 @@ public static class MemoryPlanner
         long kv = (long)(layers * cells * (keyWidth + valueWidth) * bytesPerValue);
 
         long ubatch = Math.Min(options.BatchSize, 512);
-        long attention = options.FlashAttention ? cells * ubatch * 2 : cells * ubatch * (heads + 1) * 4;
+        long attentionPerCell = options.FlashAttention ? ubatch * 2 : ubatch * (heads + 1) * 4;
         long activations = ubatch * (4 * embd + 2 * ff) * 4;
-        long compute = Math.Max(attention, vocab * ubatch * 4) + activations;
+        long batchLogits = vocab * ubatch * 4;
+        long compute = Math.Max(attentionPerCell * cells, batchLogits) + activations;
         long outputs = vocab * options.MaxParallelSequences * 4;
         long weights = Math.Max(0, fileBytes - header.DataOffset);
 
@@ -58,6 +59,8 @@ public static class MemoryPlanner
             HostAvailableBytes = hostAvailable ?? AvailableHostBytes(),
             DeviceAvailableBytes = options.GpuLayers > 0 ? deviceAvailable ?? AvailableGpuBytes() : null,
             KvCells = options.KvPoolTokens, KvType = options.KvCacheType.ToString(), HeadWidth = keyWidth / kvHeads,
+            KvBytesPerCell = (long)(layers * (keyWidth + valueWidth) * bytesPerValue), AttentionBytesPerCell = attentionPerCell,
+            BatchLogitsBytes = batchLogits, ActivationBytes = activations,
             ParallelSequences = options.MaxParallelSequences, GpuLayers = options.GpuLayers,
         };
     }
@@ -83,19 +86,22 @@ public static class MemoryPlanner
 
     private static string Advice(MemoryPlan plan, LlamaModelOptions options, long available)
     {
-        long other = plan.TotalBytes - plan.KvCacheBytes;
-        long kvRoom = available - other;
-        if (kvRoom <= 0)
-            return $"The weights and buffers alone ({MemoryPlan.Format(other)}) do not fit: use a smaller or more quantized model file, or a smaller batch (Engine:Model:BatchSize, now {options.BatchSize}).";
-        long cellsThatFit = (long)(options.KvPoolTokens * (kvRoom / (double)plan.KvCacheBytes));
-        var cheaper = options.KvCacheType switch
-        {
-            KvCacheType.F32 => " or store the cache as F16 (half) or Q8_0 (about a quarter) with Engine:Model:KvCacheType",
-            KvCacheType.F16 => " or store the cache as Q8_0 (about half) with Engine:Model:KvCacheType",
-            _ => "",
-        };
-        return $"Lower Engine:Model:KvPoolTokens from {options.KvPoolTokens:N0} to at most about {cellsThatFit:N0} " +
-               $"(fewer candidates decode at once; the rest wait in waves, or lower the context size per candidate){cheaper}.";
+        // Without the cells: weights, logits, activations. Each cell: its keys and values, and (without flash
+        // attention) a micro-batch's attention scores against it, unless the batch's logits buffer is the larger.
+        long fixedBytes = plan.WeightBytes + plan.OutputBytes + plan.ActivationBytes;
+        long room = available - fixedBytes;
+        long cells = plan.KvBytesPerCell > 0 ? (room - plan.BatchLogitsBytes) / plan.KvBytesPerCell : 0;
+        if (plan.AttentionBytesPerCell * cells > plan.BatchLogitsBytes)
+            cells = room / (plan.KvBytesPerCell + plan.AttentionBytesPerCell);
+        if (cells < 64)
+            return $"The weights and fixed buffers alone ({MemoryPlan.Format(fixedBytes + plan.BatchLogitsBytes)}) leave no room for a KV cache: use a smaller or more quantized model file, or a smaller batch (Engine:Model:BatchSize, now {options.BatchSize}).";
+        var also = new List<string>();
+        if (!options.FlashAttention && plan.AttentionBytesPerCell * plan.KvCells > plan.KvCacheBytes)
+            also.Add($"turn on flash attention (Engine:Model:FlashAttention), which keeps {MemoryPlan.Format(plan.KvCells * (Math.Min(options.BatchSize, 512) * 2L))} of attention buffers instead of {MemoryPlan.Format(plan.AttentionBytesPerCell * plan.KvCells)}");
+        if (options.KvCacheType == KvCacheType.F32) also.Add("store the cache as F16 (half) with Engine:Model:KvCacheType");
+        else if (options.KvCacheType == KvCacheType.F16 && options.FlashAttention) also.Add("store the cache as Q8_0 (about half) with Engine:Model:KvCacheType");
+        return $"Lower Engine:Model:KvPoolTokens from {options.KvPoolTokens:N0} to at most about {cells:N0} (fewer candidates decode at once and the rest wait in waves, or lower the context size per candidate)" +
+               (also.Count > 0 ? ", or " + string.Join(", or ", also) : "") + ".";
     }
 
     /// <summary>MemAvailable, or the cgroup's limit minus its usage when that is smaller (containers).</summary>

@@ -13,11 +13,17 @@ public static class TestModels
 
     public static string Write(string name, LlamaShape shape, int seed, float scale = 0.05f, string architecture = "llama", bool preferPrintable = false)
     {
-        var dir = Path.Combine(Path.GetTempPath(), "numina-test-models");
-        Directory.CreateDirectory(dir);
-        var path = Path.Combine(dir, $"{name}-{seed}-{Guid.NewGuid():N}.gguf");
+        var path = TempPath($"{name}-{seed}");
         LlamaGguf.WriteRandom(path, shape, seed, scale, architecture, preferPrintable);
         return path;
+    }
+
+    /// <summary>A fresh path for a model file written by a test.</summary>
+    public static string TempPath(string name)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "numina-test-models");
+        Directory.CreateDirectory(dir);
+        return Path.Combine(dir, $"{name}-{Guid.NewGuid():N}.gguf");
     }
 
     /// <summary>True when every character maps to exactly one token (printable ASCII and spaces).</summary>

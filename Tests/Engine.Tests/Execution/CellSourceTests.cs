@@ -51,10 +51,13 @@ public class CellSourceTests
     }
 
     [Fact]
-    public void Tora_cap_keeps_head_and_tail()
+    public void Qwen_and_tora_caps_keep_head_and_tail()
     {
         var text = new string('h', 300) + new string('t', 300);
-        Assert.Equal(new string('h', 200) + "..." + new string('t', 200), ToolOutputFormatter.Cap(text, BuiltInPresets.ToRA));
+        // Qwen2.5-Math's python_executor.truncate(s, 400); ToRA's inference.py keeps 50 + "..." + 50 of anything over 100.
+        Assert.Equal(new string('h', 200) + "..." + new string('t', 200), ToolOutputFormatter.Cap(text, BuiltInPresets.QwenMath));
+        Assert.Equal(new string('h', 50) + "..." + new string('t', 50), ToolOutputFormatter.Cap(text, BuiltInPresets.ToRA));
+        Assert.Equal(new string('x', 100), ToolOutputFormatter.Cap(new string('x', 100), BuiltInPresets.ToRA));
     }
 
     [Fact]

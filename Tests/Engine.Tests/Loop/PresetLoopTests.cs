@@ -35,19 +35,21 @@ public class PresetLoopTests
         await Run(model, width: 1, depth: 3, preset: BuiltInPresets.ToRA);
 
         Assert.Equal(prompt + error + "\nValueError: math domain error\n```\n", ContextAt(model, 0, 0, 2));
-        Assert.EndsWith(flood + "\n" + new string('a', 200) + "..." + new string('b', 200) + "\n```\n", ContextAt(model, 0, 0, 3));
+        Assert.EndsWith(flood + "\n" + new string('a', 50) + "..." + new string('b', 50) + "\n```\n", ContextAt(model, 0, 0, 3));
     }
 
     [Fact]
     public async Task NemoSkills_uses_tool_call_fences_notebook_values_and_a_code_call_budget()
     {
         var preset = BuiltInPresets.NemoSkills with { MaxCodeExecutions = 2 };
-        var prompt = preset.RenderPrompt(ProblemText);
         const string call1 = "<tool_call>\nx = 20\nx + 1\n</tool_call>";
         const string call2 = "\n<tool_call>\nx * 2\n</tool_call>";
         const string call3 = "\n<tool_call>\nx * 3\n</tool_call> and the answer is \\boxed{60}";
         var model = ScriptedModel.PerCandidate(Seed, [[call1, call2, call3]]);
         var (record, _) = await Run(model, width: 1, depth: 4, preset: preset, mode: Numina.Engine.Settings.ExecutionMode.Jupyter);
+        // A chat prompt: NemoSkills' user message (its code-call budget filled in), no system message.
+        var prompt = record.Prompt;
+        Assert.Equal("<|user|>\nSolve the following math problem, integrating natural language reasoning with Python code executions. You may perform up to 2 Python code calls to assist your reasoning. Make sure to put the answer (and only answer) inside \\boxed{}.\n" + ProblemText + "\n<|assistant|>\n", prompt);
 
         Assert.Equal(prompt + call1 + "\n```output\n21\n```\n", ContextAt(model, 0, 0, 2));
         Assert.Equal(prompt + call1 + "\n```output\n21\n```\n" + call2 + "\n```output\n40\n```\n", ContextAt(model, 0, 0, 3));

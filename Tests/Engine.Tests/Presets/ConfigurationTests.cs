@@ -17,7 +17,7 @@ public class ConfigurationTests
         var options = EngineOptions.Load(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build());
 
         Assert.Equal("Numina", options.DefaultPreset);
-        Assert.Equal(8, options.Defaults.Decoding.Width);
+        Assert.Equal(8, options.Defaults.Decoding.Width); // the bundled model's entry
         Assert.Equal(4, options.Defaults.Decoding.Depth);
         Assert.Equal(0.8, options.Defaults.Decoding.Temperature);
         Assert.Null(options.Defaults.Decoding.Seed);
@@ -28,9 +28,73 @@ public class ConfigurationTests
         Assert.Equal(BuiltInPresets.Numina with { Name = notebook.Name, Description = notebook.Description, AutoPrint = AutoPrint.TrailingExpression, ForbiddenWords = notebook.ForbiddenWords }, notebook);
         var qwen = options.Presets.Get("qwen-integer");
         Assert.Equal(AnswerPolicy.Integer, qwen.AnswerPolicy);
-        Assert.Equal(BuiltInPresets.ToRA.OutputFormat, qwen.OutputFormat);
+        Assert.Equal(BuiltInPresets.QwenMath.OutputFormat, qwen.OutputFormat);
+        Assert.Equal(BuiltInPresets.QwenMath.Chat, qwen.Chat);
         Assert.Equal(400, qwen.OutputCap);
         Assert.Contains(options.Presets.All, p => p.Name == "NemoSkills");
+    }
+
+    [Fact]
+    public void Each_preset_carries_its_systems_defaults_and_the_model_entry_and_configuration_layer_over_them()
+    {
+        var options = EngineOptions.Load(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build(), AppContext.BaseDirectory);
+        var tiny = options.FindModel(null);
+        Assert.Equal("numina-tiny", tiny.Name);
+        Assert.Equal("Numina", options.PresetFor(tiny).Name);
+        Assert.EndsWith("models/numina-tiny-q8_0.gguf", tiny.Path);
+
+        // The systems' own decoding (no model entry): Numina 48 × 4 at 0.8 with 2048 / 4096; Qwen 0.7; ToRA greedy.
+        var numina = options.DefaultsFor(BuiltInPresets.Numina).Decoding;
+        Assert.Equal((48, 4, 0.8, 1.0, 2048, 4096), (numina.Width, numina.Depth, numina.Temperature, numina.TopP, numina.MaxNewTokensPerRound, numina.ContextSize));
+        var qwen = options.DefaultsFor(BuiltInPresets.QwenMath).Decoding;
+        Assert.Equal((8, 4, 0.7, 2048, 4096), (qwen.Width, qwen.Depth, qwen.Temperature, qwen.MaxNewTokensPerRound, qwen.ContextSize));
+        Assert.Equal((1, 0.0, 1024), (options.DefaultsFor(BuiltInPresets.ToRA).Decoding.Width, options.DefaultsFor(BuiltInPresets.ToRA).Decoding.Temperature, options.DefaultsFor(BuiltInPresets.ToRA).Decoding.MaxNewTokensPerRound));
+        var nemo = options.DefaultsFor(BuiltInPresets.NemoSkills).Decoding;
+        Assert.Equal((16, 9, 0.6, 0.95), (nemo.Width, nemo.Depth, nemo.Temperature, nemo.TopP));
+
+        // The bundled model's entry: its small context and 8 candidates over Numina's.
+        var onTiny = options.DefaultsFor(BuiltInPresets.Numina, tiny).Decoding;
+        Assert.Equal((8, 4, 0.8, 1024, 2048), (onTiny.Width, onTiny.Depth, onTiny.Temperature, onTiny.MaxNewTokensPerRound, onTiny.ContextSize));
+        Assert.Equal(onTiny, options.Defaults.Decoding);
+
+        // Engine:Defaults over the preset, the model entry over both, each only where it says something.
+        var layered = LoadJson("""
+            { "Engine": {
+                "Defaults": { "Temperature": 0.5, "Width": 3, "Model": "big" },
+                "Models": {
+                  "small": { "Path": "/m/small.gguf" },
+                  "big": { "Path": "/m/big.gguf", "Preset": "ToRA", "GpuLayers": 99, "KvCacheType": "F16", "Defaults": { "Width": 5 } } } } }
+            """);
+        var big = layered.FindModel(null);
+        Assert.Equal("big", big.Name);
+        Assert.Equal((99, Numina.Engine.Models.Llama.KvCacheType.F16), (big.Load.GpuLayers, big.Load.KvCacheType));
+        Assert.Equal(0, layered.FindModel("small").Load.GpuLayers);
+        var d = layered.DefaultsFor(layered.PresetFor(big), big).Decoding;
+        Assert.Equal(("ToRA", 5, 0.5, 1024), (layered.PresetFor(big).Name, d.Width, d.Temperature, d.MaxNewTokensPerRound));
+        Assert.Equal(3, layered.DefaultsFor(BuiltInPresets.Numina, layered.FindModel("small")).Decoding.Width);
+
+        // A name that is not configured and not a file is refused; a path is a model too.
+        Assert.Contains("No model is named 'tiny'", Assert.Throws<KeyNotFoundException>(() => layered.FindModel("tiny")).Message);
+        var byPath = layered.FindModel("/elsewhere/x.gguf");
+        Assert.True(byPath.FromPath);
+        Assert.Equal("/elsewhere/x.gguf", byPath.Path);
+    }
+
+    [Fact]
+    public void Bad_model_entries_are_named()
+    {
+        var error = Assert.Throws<InvalidSettingsException>(() => LoadJson("""
+            { "Engine": {
+                "Defaults": { "Model": "nope" },
+                "Models": { "a": { "Pathh": "/m/a.gguf", "Preset": "Nobody", "KvPoolTokens": 3, "Defaults": { "Widht": 4, "Temperature": 9 } } } } }
+            """));
+        var text = string.Join("\n", error.Problems);
+        Assert.Contains("Engine:Models:a: unknown setting 'Pathh'", text);
+        Assert.Contains("Engine:Models:a: Path is missing", text);
+        Assert.Contains("Engine:Models:a:KvPoolTokens must be at least 64 (got 3)", text);
+        Assert.Contains("Engine:Models:a:Defaults: unknown setting 'Widht'", text);
+        Assert.Contains("Engine:Defaults:Model names an unknown model 'nope'", text);
+        Assert.Contains("Engine:Models:a:Preset names an unknown preset 'Nobody'", text);
     }
 
     [Fact]
@@ -73,7 +137,7 @@ public class ConfigurationTests
     public void Unknown_preset_names_list_the_known_ones()
     {
         var error = Assert.Throws<KeyNotFoundException>(() => PresetCatalog.BuiltIn.Get("Numnia"));
-        Assert.Contains("NemoSkills, Numina, ToRA", error.Message);
+        Assert.Contains("NemoSkills, Numina, Qwen2.5-Math-TIR, ToRA", error.Message);
     }
 }
 
