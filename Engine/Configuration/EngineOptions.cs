@@ -40,12 +40,25 @@ public sealed record EngineOptions
     /// A run's settings: the built-in values, then the preset's defaults (its system's decoding), then
     /// <c>Engine:Defaults</c>, then the model entry's. What the researcher chooses is applied on top by the caller.
     /// </summary>
-    public RunSettings DefaultsFor(Preset preset, ModelEntry? model = null)
+    public RunSettings DefaultsFor(Preset preset, ModelEntry? model = null) => new()
     {
-        var decoding = preset.Defaults.ApplyTo(new DecodingSettings());
-        decoding = ConfiguredDecoding.ApplyTo(decoding);
-        if (model is not null) decoding = model.Defaults.ApplyTo(decoding);
-        return new RunSettings { Decoding = decoding with { Seed = Seed }, Execution = Execution, AnswerPolicy = AnswerPolicy };
+        Decoding = Layer(preset.Defaults, ConfiguredDecoding, model?.Defaults) with { Seed = Seed },
+        Execution = Execution,
+        AnswerPolicy = AnswerPolicy,
+    };
+
+    /// <summary>
+    /// Built-in values ← the preset's ← the configuration's ← the model entry's. A model entry's context is the model's
+    /// limit: when it sets one but no tokens per round, a preset that asks for more tokens per round gets the context.
+    /// </summary>
+    private static DecodingSettings Layer(DecodingDefaults preset, DecodingDefaults configured, DecodingDefaults? model)
+    {
+        var decoding = configured.ApplyTo(preset.ApplyTo(new DecodingSettings()));
+        if (model is null) return decoding;
+        decoding = model.ApplyTo(decoding);
+        return model.ContextSize is { } context && model.MaxNewTokensPerRound is null && decoding.MaxNewTokensPerRound > context
+            ? decoding with { MaxNewTokensPerRound = context }
+            : decoding;
     }
 
     /// <summary>The preset a run on <paramref name="model"/> takes when none is chosen.</summary>
@@ -156,8 +169,7 @@ public sealed record EngineOptions
         foreach (var preset in presets.Where(x => x.Check().Count == 0))
             foreach (var model in models.Count > 0 ? models.Cast<ModelEntry?>() : [null])
             {
-                var settings = configured.ApplyTo(preset.Defaults.ApplyTo(new DecodingSettings()));
-                if (model is not null) settings = model.Defaults.ApplyTo(settings);
+                var settings = Layer(preset.Defaults, configured, model?.Defaults);
                 layered.AddRange(SettingsValidator.Check(settings).Select(x => ($"preset {preset.Name}{(model is null ? "" : $" on model {model.Name}")}", x)));
             }
         problems.AddRange(layered.GroupBy(x => x.Problem).Select(g => $"Engine:Defaults and the presets' and models' defaults: {g.Key} (for {string.Join(", ", g.Select(x => x.Where).Distinct())})"));

@@ -35,7 +35,10 @@ public sealed class WorkbenchServer : IAsyncDisposable
         databasePath ??= Path.Combine(dir, "runs.db");
         var config = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Root, "appsettings.json")))!;
         config["Engine"]!["Storage"]!["Path"] = databasePath;
-        config["Engine"]!["Model"]!["Path"] = Path.Combine(Root, "models", "numina-tiny-q8_0.gguf");
+        // The configured models' files, relative to the repository's appsettings.json, stay where they are.
+        foreach (var (_, entry) in config["Engine"]!["Models"]!.AsObject())
+            if (entry!["Path"]!.GetValue<string>() is var modelPath && !Path.IsPathRooted(modelPath))
+                entry["Path"] = Path.Combine(Root, modelPath);
         config["Engine"]!["Sandbox"]!["FirstUid"] = 64000; // apart from the other test projects' workers
         var configPath = Path.Combine(dir, "appsettings.json");
         await File.WriteAllTextAsync(configPath, config.ToJsonString());

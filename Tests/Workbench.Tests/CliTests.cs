@@ -111,6 +111,60 @@ public class CliTests
         Assert.Equal("Q8_0", RunRecord.FromJson(solved.Stdout).Model!.Quantization);
     }
 
+    /// <summary>A random model whose vocabulary has "&lt;|im_end|&gt;" as a normal token: llama.cpp warns it looks like a control token.</summary>
+    private static string ModelWithAWarning()
+    {
+        var chars = Numina.Engine.Models.Gguf.GgufVocabulary.Characters;
+        var vocabulary = chars with
+        {
+            Tokens = [.. chars.Tokens, "<|im_end|>"],
+            TokenTypes = [.. chars.TokenTypes, Numina.Engine.Models.Gguf.TokenType.Normal],
+            Scores = [.. chars.Scores!, 0f],
+        };
+        var path = WorkbenchCli.Temp("warning.gguf");
+        Numina.Engine.Models.Gguf.LlamaGguf.WriteRandom(path, new Numina.Engine.Models.Gguf.LlamaShape { Vocab = vocabulary.Count }, seed: 2, scale: 0.4f, vocabulary: vocabulary);
+        return path;
+    }
+
+    [Fact]
+    public async Task Solve_names_the_model_its_memory_plan_and_llama_cpps_warnings_on_stderr_only()
+    {
+        var result = await WorkbenchCli.Run("solve", "1+1?", "--model", ModelWithAWarning(), "-n", "2", "-m", "1", "--max-tokens", "20", "--seed", "4", "--config", LettersConfig(), "--preset", "Letters");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Matches("model: numina-cli-\\w+-warning — random-2, ", result.Stderr);
+        Assert.Contains("memory: weights", result.Stderr);
+        Assert.Contains("warning: llama.cpp: load: control-looking token", result.Stderr);
+        var record = RunRecord.FromJson(result.Stdout); // stdout is the record alone
+        Assert.Contains(record.Model!.Warnings, w => w.Contains("control-looking token"));
+        Assert.True(record.Model.Memory!.KvCacheBytes > 0);
+        Assert.Equal(8192, record.Model.Memory.KvCells);
+        Assert.Contains("KV buffer", string.Join(",", record.Model.Memory.Reported.Keys));
+        Assert.Equal("text", record.PromptRendering);
+    }
+
+    [Fact]
+    public async Task Solve_refuses_an_unknown_model_name_and_takes_a_configured_one()
+    {
+        var config = WorkbenchCli.Temp("models.json");
+        File.WriteAllText(config, $$"""
+            { "Engine": {
+                "Defaults": { "Model": "letters-model", "Preset": "Letters" },
+                "Presets": { "Letters": { "BasedOn": "Numina", "PromptTemplate": "{problem} ", "CodeOpen": "x", "CodeClose": "y", "StopString": "z", "ExecutorHeader": "", "TimeoutSeconds": 2 } },
+                "Sandbox": { "Workers": 2, "FirstUid": 62000 },
+                "Model": { "KvPoolTokens": 8192 },
+                "Models": { "letters-model": { "Path": "{{await RandomModel()}}", "Defaults": { "Width": 3, "Depth": 1, "MaxNewTokensPerRound": 25 } } } } }
+            """);
+        var unknown = await WorkbenchCli.Run("solve", "1+1?", "--model", "no-such-model", "--config", config);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("No model is named 'no-such-model'. Configured: letters-model", unknown.Stderr);
+        var named = await WorkbenchCli.Run("solve", "1+1?", "--model", "letters-model", "--seed", "2", "--quiet", "--config", config);
+        Assert.True(named.ExitCode == 0, named.Stderr);
+        var record = RunRecord.FromJson(named.Stdout);
+        Assert.Equal(3, record.Candidates.Count); // the model entry's defaults
+        Assert.Equal("Letters", record.Preset.Name);
+        Assert.All(record.Candidates, c => Assert.True(c.RoundsUsed <= 1));
+    }
+
     [Fact]
     public async Task Presets_lists_built_in_and_configured_presets()
     {

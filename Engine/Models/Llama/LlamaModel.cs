@@ -282,8 +282,13 @@ public sealed partial class LlamaModel : ILanguageModel
         }
     }
 
+    /// <summary>Whether the model was unloaded (its native memory freed).</summary>
+    public bool IsDisposed { get; private set; }
+
     public async ValueTask DisposeAsync()
     {
+        if (IsDisposed) return;
+        IsDisposed = true;
         await _shutdown.CancelAsync().ConfigureAwait(false);
         _wake.Release();
         try { await _loop.ConfigureAwait(false); } catch (OperationCanceledException) { }
