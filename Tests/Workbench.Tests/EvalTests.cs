@@ -15,7 +15,8 @@ public class EvalTests
     {
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(WorkbenchCli.Root, "appsettings.json")))!;
         config["Engine"]!["Storage"]!["Path"] = WorkbenchCli.Temp("runs.db");
-        config["Engine"]!["Model"]!["Path"] = Path.Combine(WorkbenchCli.Root, "models", "numina-tiny-q8_0.gguf");
+        foreach (var (_, entry) in config["Engine"]!["Models"]!.AsObject()) // model files stay where the repository has them
+            entry!["Path"] = Path.Combine(WorkbenchCli.Root, entry["Path"]!.GetValue<string>());
         config["Engine"]!["Sandbox"]!["FirstUid"] = 62500;
         var path = WorkbenchCli.Temp("appsettings.json");
         File.WriteAllText(path, config.ToJsonString());
