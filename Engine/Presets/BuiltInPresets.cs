@@ -20,38 +20,6 @@ public static class BuiltInPresets
         Defaults = new DecodingDefaults { Width = 48, Depth = 4, Temperature = 0.8, TopP = 1.0, MaxNewTokensPerRound = 2048, ContextSize = 4096 },
     };
 
-    /// <summary>Qwen2.5-Math-Instruct's tool-integrated reasoning: ChatML with its TIR system prompt.</summary>
-    public static readonly Preset QwenMath = new()
-    {
-        Name = "Qwen2.5-Math-TIR",
-        Description = "For Qwen2.5-Math-7B/72B-Instruct (Qwen2 vocabulary, ChatML, no BOS). Its tool-integrated reasoning as published: system prompt " +
-            "\"Please integrate natural language reasoning with programs to solve the problem above, and put your final answer within \\boxed{}.\" (model card); " +
-            "QwenLM/Qwen2.5-Math evaluation (math_eval.py: stop at ```output, 2048 tokens per call, 4 calls; python_executor.py: output as \\n```output\\n{out}\\n```\\n, " +
-            "cut to 400 characters as first 200 + ... + last 200, the last traceback line, a trailing expression's value shown, 5 s, \"Timeout Error\"); " +
-            "N 8, M 4, T 0.7, 4096-token context. Answers without code count.",
-        PromptTemplate = "{problem}",
-        Chat = new ChatPrompt
-        {
-            System = "Please integrate natural language reasoning with programs to solve the problem above, and put your final answer within \\boxed{}.",
-            User = "{problem}",
-        },
-        // Qwen stops at "```output", drops it and appends "\n```output\n{out}\n```\n" after the model's "```\n".
-        // Keeping the stop string and appending the rest gives the same transcript without re-sending it.
-        StopString = "```output",
-        OutputFormat = "\n{output}\n```\n",
-        OutputCap = 400,
-        Truncation = OutputTruncation.HeadAndTail,
-        TruncationMarker = "...",
-        ErrorFormat = ErrorFormat.LastLine,
-        TimeoutMessage = "Timeout Error",
-        ExecutorHeader = "",
-        AutoPrint = AutoPrint.TrailingExpression,
-        RestartWithoutCode = false,
-        PruneAnswerWithoutOutput = false,
-        RestartWhenUnfinished = false,
-        Defaults = new DecodingDefaults { Width = 8, Depth = 4, Temperature = 0.7, TopP = 1.0, MaxNewTokensPerRound = 2048, ContextSize = 4096 },
-    };
-
     /// <summary>ToRA (Llama-2 / CodeLlama based): its own training prompt format, greedy, 4 tool calls.</summary>
     public static readonly Preset ToRA = new()
     {
@@ -60,6 +28,8 @@ public static class BuiltInPresets
             "training prompt format \"<|user|>\\n{question}\\n<|assistant|>\\n\" (utils.construct_prompt): stop at ```output, 1024 tokens per call, 4 calls, greedy; " +
             "output as \\n```output\\n{out}\\n```\\n cut to 100 characters as first 50 + ... + last 50, the last traceback line; 4096-token context. Answers without code count.",
         PromptTemplate = "<|user|>\n{problem}\n<|assistant|>\n",
+        // ToRA stops at "```output", drops it and appends "\n```output\n{out}\n```\n" after the model's "```\n".
+        // Keeping the stop string and appending the rest gives the same transcript without re-sending it.
         StopString = "```output",
         OutputFormat = "\n{output}\n```\n",
         OutputCap = 100,
@@ -73,6 +43,26 @@ public static class BuiltInPresets
         PruneAnswerWithoutOutput = false,
         RestartWhenUnfinished = false,
         Defaults = new DecodingDefaults { Width = 1, Depth = 4, Temperature = 0, TopP = 1.0, MaxNewTokensPerRound = 1024, ContextSize = 4096 },
+    };
+
+    /// <summary>Qwen2.5-Math-Instruct's tool-integrated reasoning: ToRA's protocol (its evaluation code descends from ToRA's), ChatML with its TIR system prompt.</summary>
+    public static readonly Preset QwenMath = ToRA with
+    {
+        Name = "Qwen2.5-Math-TIR",
+        Description = "For Qwen2.5-Math-7B/72B-Instruct (Qwen2 vocabulary, ChatML, no BOS). Its tool-integrated reasoning as published: system prompt " +
+            "\"Please integrate natural language reasoning with programs to solve the problem above, and put your final answer within \\boxed{}.\" (model card); " +
+            "QwenLM/Qwen2.5-Math evaluation (math_eval.py: stop at ```output, 2048 tokens per call, 4 calls; python_executor.py: output as \\n```output\\n{out}\\n```\\n, " +
+            "cut to 400 characters as first 200 + ... + last 200, the last traceback line, a trailing expression's value shown, 5 s, \"Timeout Error\"); " +
+            "N 8, M 4, T 0.7, 4096-token context. Answers without code count.",
+        PromptTemplate = "{problem}",
+        Chat = new ChatPrompt
+        {
+            System = "Please integrate natural language reasoning with programs to solve the problem above, and put your final answer within \\boxed{}.",
+            User = "{problem}",
+        },
+        OutputCap = 400,
+        AutoPrint = AutoPrint.TrailingExpression,
+        Defaults = new DecodingDefaults { Width = 8, Depth = 4, Temperature = 0.7, TopP = 1.0, MaxNewTokensPerRound = 2048, ContextSize = 4096 },
     };
 
     /// <summary>NemoSkills / OpenMath-Nemotron TIR (AIMO-2 winner): ChatML, no system, &lt;tool_call&gt; fences, 8 code calls.</summary>
