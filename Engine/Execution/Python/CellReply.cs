@@ -18,6 +18,13 @@ internal sealed record CellReply
     public double ElapsedMs { get; init; }
     public bool StdoutTruncated { get; init; }
     public bool StderrTruncated { get; init; }
+    /// <summary>The cell's process died (a segfault, os._exit): the traceback says how.</summary>
+    public bool Crashed { get; init; }
+    /// <summary>The cell's process ignored its SIGINT and was killed after the grace.</summary>
+    public bool Killed { get; init; }
+    public bool Cancelled { get; init; }
+    /// <summary>The session's kernel is gone (killed, crashed, cancelled): its namespace must be rebuilt.</summary>
+    public bool SessionLost { get; init; }
 
     /// <summary>Parses a reply line; null when it is not valid JSON of this shape.</summary>
     public static CellReply? Parse(string line)
@@ -30,6 +37,8 @@ internal sealed record CellReply
     public CellResult ToResult(string scriptName, bool interruptedByParent = false) => new()
     {
         Outcome = Ok ? CellOutcome.Success
+            : Crashed ? CellOutcome.Crashed
+            : Killed ? CellOutcome.TimedOut
             : (Interrupted || interruptedByParent) && ErrorType == "KeyboardInterrupt" ? CellOutcome.TimedOut
             : CellOutcome.Error,
         Stdout = Stdout,

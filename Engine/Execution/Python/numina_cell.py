@@ -1,12 +1,17 @@
 """Runs one notebook cell the way every Numina execution path does, and keeps the candidates' namespaces.
 
-Used by notebook_driver.py (one python3 process per session) and by the pythonnet worker host (many sessions per
-process). A cell result: stdout, stderr, the repr of a trailing expression (notebook style), the error type and a
+Used by notebook_driver.py (one python3 process per session: `handle`) and by the pythonnet worker host (`host_handle`).
+The host is a zygote: it imports math, numpy and sympy once and never runs a candidate's code itself. A stateless block
+runs in a fork of it that replies and exits, so it sees exactly what a new python3 that imported the same modules would
+(no module state from any earlier block: mpmath.mp.dps, sys.setrecursionlimit, decimal precision, numpy print options,
+a monkeypatched math.pi). A Jupyter session is a forked kernel of its own, so two candidates never share module state.
+A cell result: stdout, stderr, the repr of a trailing expression (notebook style), the error type and a
 Python-formatted traceback without this module's frames, elapsed time, truncation flags.
 """
-import ast, builtins, io, json, linecache, os, signal, sys, time, traceback
+import ast, builtins, io, json, linecache, os, select, signal, sys, time, traceback
 
 HOST_PID = os.getpid()
+_owner_pid = HOST_PID  # the process that answers for cells: the host, or a forked kernel
 _in_cell = False
 _sessions = {}
 _cells_run = 0
@@ -55,8 +60,11 @@ def _without_own_frames(te, own):
     return te
 
 
-def _format_error(e):
+def _format_error(e, name=None):
     """The traceback as Python prints it, minus this module's frames (the cell runner and the SIGINT handler)."""
+    if isinstance(e, SyntaxError) and e.filename == name:
+        # The block itself does not parse: as Python prints it for a script, with no "Traceback" line and no frames.
+        return "".join(traceback.format_exception_only(type(e), e))
     te = traceback.TracebackException.from_exception(e)
     return "".join(_without_own_frames(te, run_cell.__code__.co_filename).format())
 
@@ -85,14 +93,22 @@ def run_cell(ns, source, name, trailing_expression=False, cap=65536):
             value = eval(compile(last, name, "eval"), ns)
             if value is not None:
                 reply["value"] = repr(value)
-    except BaseException as e:  # SystemExit and KeyboardInterrupt too: the session must survive them
+    except SystemExit as e:
+        # As a process would: exit status 0 (sys.exit() or sys.exit(0)) is a success with what was printed; another
+        # number is a failure that prints nothing; anything else is printed on stderr and fails with status 1.
         _in_cell = False
-        reply.update(ok=False, error_type=type(e).__name__, traceback=_format_error(e))
+        if e.code is not None and e.code != 0:
+            message = "" if isinstance(e.code, int) else str(e.code) + "\n"
+            err.write(message)
+            reply.update(ok=False, error_type="SystemExit", traceback=message, exit_code=e.code if isinstance(e.code, int) else 1)
+    except BaseException as e:  # KeyboardInterrupt too: the session must survive it
+        _in_cell = False
+        reply.update(ok=False, error_type=type(e).__name__, traceback=_format_error(e, name))
     finally:
         _in_cell = False
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-        if os.getpid() != HOST_PID:
-            os._exit(0)  # a child forked by the cell must never return into the host and answer for it
+        if os.getpid() != _owner_pid:
+            os._exit(0)  # a child forked by the cell must never return into its parent and answer for it
     _cells_run += 1
     reply["elapsed_ms"] = (time.perf_counter() - started) * 1000
     reply["stdout"], reply["stdout_truncated"] = out.value()
@@ -115,7 +131,7 @@ def _memory():
 
 
 def handle(line):
-    """One request of the worker protocol (a JSON line) → one reply (a JSON line)."""
+    """One request of the in-process protocol (a JSON line) → one reply (a JSON line): notebook_driver.py's."""
     req = json.loads(line)
     op, reply = req.get("op"), {"id": req.get("id")}
     if op == "open":
@@ -133,6 +149,241 @@ def handle(line):
             reply.update(run_cell(ns, req["code"], req["name"], req.get("trailing_expression", False), req.get("cap", 65536)))
     elif op == "stats":
         reply.update(ok=True, pid=os.getpid(), sessions=len(_sessions), cells=_cells_run,
+                     python=sys.version.split()[0], **_memory())
+    else:
+        reply.update(ok=False, error="unknown op %r" % (op,))
+    return json.dumps(reply)
+
+
+# ---- The zygote: the pythonnet worker host's side. Every cell runs in a forked child. ----
+
+_kernels = {}  # session -> (pid, request fd, reply fd)
+_cancel_r, _cancel_w = os.pipe()  # the host writes a byte here to cancel the cell in flight
+_forks = 0
+
+
+def cancel_fd():
+    return _cancel_w
+
+
+def _close_inherited(keep):
+    """A child keeps only stdio and its own pipes: never the host's protocol or another child's pipes."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _fork(child_main, *keep):
+    """Forks; the child runs child_main in its own process group and always ends with os._exit."""
+    global _forks, _owner_pid
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.setpgid(0, 0)  # a kill takes what the cell started along with it
+            _close_inherited(set(keep))
+            _owner_pid = os.getpid()
+            child_main()
+        except BaseException:
+            code = 70
+            try:
+                traceback.print_exc(file=sys.__stderr__)  # into the worker's stderr (its crash report)
+            except BaseException:
+                pass
+        finally:
+            os._exit(code)  # never back into the host's code
+    _forks += 1
+    return pid
+
+
+def _kill(pid):
+    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            kill()
+        except OSError:
+            pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def _ended(pid):
+    """How a child that closed its pipe ended, in words."""
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return "The Python process ended unexpectedly."
+    if os.WIFSIGNALED(status):
+        return "The Python process ended unexpectedly (signal %d)." % os.WTERMSIG(status)
+    return "The Python process ended unexpectedly (exit code %d)." % os.WEXITSTATUS(status)
+
+
+def _drain_cancel():
+    while select.select([_cancel_r], [], [], 0)[0]:
+        os.read(_cancel_r, 64)
+
+
+def _await_reply(pid, fd, timeout_ms, grace_ms):
+    """
+    Waits for one reply line from a child: at the timeout it gets SIGINT (KeyboardInterrupt in the cell: a Jupyter
+    namespace survives it), after the grace it is killed. A cancel from the host kills it at once.
+    Returns (reply line or None, what happened: "ok" | "interrupted" | "killed" | "cancelled" | "crashed").
+    """
+    buf = b""
+    started = time.monotonic()
+    soft = started + timeout_ms / 1000.0 if timeout_ms else None
+    hard = None
+    interrupted = False
+    while True:
+        now = time.monotonic()
+        if hard is not None and now >= hard:
+            _kill(pid)
+            return None, "killed"
+        if soft is not None and hard is None and now >= soft:
+            try:
+                os.kill(pid, signal.SIGINT)
+            except OSError:
+                pass
+            interrupted = True
+            hard = now + grace_ms / 1000.0
+        wait = None
+        if hard is not None:
+            wait = max(0.0, hard - now)
+        elif soft is not None:
+            wait = max(0.0, soft - now)
+        ready, _, _ = select.select([fd, _cancel_r], [], [], wait)
+        if _cancel_r in ready:
+            _drain_cancel()
+            _kill(pid)
+            return None, "cancelled"
+        if fd in ready:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return None, "crashed"
+            buf += chunk
+            if b"\n" in buf:
+                return buf.split(b"\n", 1)[0].decode("utf-8", "replace"), "interrupted" if interrupted else "ok"
+
+
+def _write_line(fd, text):
+    data = (text + "\n").encode("utf-8")
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def _failure(reply, outcome, pid):
+    """The reply of a cell whose process was killed, crashed or cancelled."""
+    if outcome == "crashed":
+        reply.update(ok=False, crashed=True, error_type="Crashed", traceback=_ended(pid), stdout="", stderr="")
+    else:
+        reply.update(ok=False, killed=outcome == "killed", cancelled=outcome == "cancelled", error_type="Timeout" if outcome == "killed" else "Cancelled",
+                     traceback=None, stdout="", stderr="", interrupted=outcome == "killed")
+    return reply
+
+
+def _run_fresh(req, reply):
+    """A stateless block: a fork of the zygote runs it in a new namespace, replies and exits."""
+    r, w = os.pipe()
+
+    def child():  # (the read end is already closed: a child keeps only what _fork is told to keep)
+        _write_line(w, json.dumps(run_cell(new_namespace(), req["code"], req["name"], req.get("trailing_expression", False), req.get("cap", 65536))))
+
+    pid = _fork(child, w)
+    os.close(w)
+    try:
+        line, outcome = _await_reply(pid, r, req.get("timeout_ms"), req.get("grace_ms", 2000))
+    finally:
+        os.close(r)
+    if line is None:
+        return _failure(reply, outcome, pid)
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    reply.update(json.loads(line))
+    reply["interrupted"] = outcome == "interrupted"
+    return reply
+
+
+def _kernel_main(requests, replies):
+    """A Jupyter session's own process: one namespace, cells one after another until its pipe closes."""
+    ns = new_namespace()
+    reader = os.fdopen(requests, "r", encoding="utf-8")
+    for line in reader:
+        req = json.loads(line)
+        _write_line(replies, json.dumps(run_cell(ns, req["code"], req["name"], req.get("trailing_expression", False), req.get("cap", 65536))))
+
+
+def _open_kernel(session):
+    _close_kernel(session)
+    req_r, req_w = os.pipe()
+    rep_r, rep_w = os.pipe()
+    pid = _fork(lambda: _kernel_main(req_r, rep_w), req_r, rep_w)
+    os.close(req_r)
+    os.close(rep_w)
+    _kernels[session] = (pid, req_w, rep_r)
+
+
+def _close_kernel(session):
+    kernel = _kernels.pop(session, None)
+    if kernel is not None:
+        pid, req_w, rep_r = kernel
+        os.close(req_w)
+        os.close(rep_r)
+        _kill(pid)
+
+
+def _run_in_kernel(req, reply):
+    kernel = _kernels.get(req["session"])
+    if kernel is None:
+        reply.update(ok=False, session_lost=True, error="unknown session")
+        return reply
+    pid, req_w, rep_r = kernel
+    try:
+        _write_line(req_w, json.dumps({"code": req["code"], "name": req["name"], "trailing_expression": req.get("trailing_expression", False), "cap": req.get("cap", 65536)}))
+    except OSError:
+        line, outcome = None, "crashed"
+    else:
+        line, outcome = _await_reply(pid, rep_r, req.get("timeout_ms"), req.get("grace_ms", 2000))
+    if line is None:
+        # The kernel is gone (killed, crashed, cancelled): the session lost its namespace.
+        _kernels.pop(req["session"], None)
+        os.close(req_w)
+        os.close(rep_r)
+        if outcome == "crashed":
+            reply = _failure(reply, outcome, pid)
+        else:
+            _kill(pid)
+            reply = _failure(reply, outcome, pid)
+        reply["session_lost"] = True
+        return reply
+    reply.update(json.loads(line))
+    reply["interrupted"] = outcome == "interrupted"
+    return reply
+
+
+def host_handle(line):
+    """One request of the worker protocol (a JSON line) → one reply (a JSON line), every cell in a forked child."""
+    global _cells_run
+    req = json.loads(line)
+    op, reply = req.get("op"), {"id": req.get("id")}
+    _drain_cancel()  # a cancel that came after its cell had already answered
+    if op == "open":
+        _open_kernel(req["session"])
+        reply["ok"] = True
+    elif op == "close":
+        _close_kernel(req["session"])
+        reply["ok"] = True
+    elif op == "run":
+        reply = _run_fresh(req, reply) if req.get("fresh", False) else _run_in_kernel(req, reply)
+        _cells_run += 1
+    elif op == "stats":
+        reply.update(ok=True, pid=os.getpid(), sessions=len(_kernels), cells=_cells_run, forks=_forks,
                      python=sys.version.split()[0], **_memory())
     else:
         reply.update(ok=False, error="unknown op %r" % (op,))

@@ -5,9 +5,10 @@ using Numina.Engine.Settings;
 namespace Numina.Engine.Execution.Sandbox;
 
 /// <summary>
-/// A candidate's session on its worker. Jupyter mode: one live namespace; its successful cells are kept so that,
-/// when the worker has been killed or has crashed, they are replayed into a new namespace before the next cell.
-/// Stateless mode: every block runs in a fresh namespace after the header, like a fresh process.
+/// A candidate's session on its worker. Jupyter mode: a kernel process of its own (a fork of the worker), so no other
+/// candidate shares its module state; its successful cells are kept so that, when the kernel (or the whole worker) was
+/// killed or crashed, they are replayed into a new one before the next cell. Stateless mode: every block runs in a
+/// fresh fork after the header — exactly what a new python3 with numpy and sympy imported would see.
 /// </summary>
 internal sealed class SandboxSession(SandboxExecutor pool, SandboxWorker worker, string id, CodeSessionOptions options) : ICodeSession
 {
@@ -17,7 +18,8 @@ internal sealed class SandboxSession(SandboxExecutor pool, SandboxWorker worker,
     private bool _disposed;
 
     private bool Jupyter => options.Mode == ExecutionMode.Jupyter;
-    private TimeSpan HardDeadline => options.Timeout + TimeSpan.FromSeconds(pool.Python.KillGraceSeconds);
+    /// <summary>The worker times the cell itself (SIGINT, then a kill after the grace); past this it is hung and killed.</summary>
+    private TimeSpan HardDeadline => options.Timeout + TimeSpan.FromSeconds(pool.Python.KillGraceSeconds + 10);
 
     public async Task OpenAsync(CancellationToken cancellationToken)
     {
@@ -39,7 +41,7 @@ internal sealed class SandboxSession(SandboxExecutor pool, SandboxWorker worker,
         foreach (var cell in replay)
         {
             var (reply, timedOut) = await worker.SendAsync(RunRequest(cell, $"<replay-{++n}>", fresh: false), HardDeadline, cancellationToken).ConfigureAwait(false);
-            if (reply is null)
+            if (reply is null || CellReply.Parse(reply) is not { SessionLost: false })
             {
                 pool.Log("Session {Session}: replay stopped at cell {Cell} ({Why}); later cells see a partial namespace.", id, n, timedOut ? "deadline" : "crash");
                 await worker.EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
@@ -59,7 +61,8 @@ internal sealed class SandboxSession(SandboxExecutor pool, SandboxWorker worker,
         Fresh = fresh,
         TrailingExpression = options.AutoPrint == AutoPrint.TrailingExpression,
         Cap = pool.Python.CapturedOutputChars,
-        SoftTimeoutMs = (int)options.Timeout.TotalMilliseconds,
+        TimeoutMs = (int)options.Timeout.TotalMilliseconds,
+        GraceMs = (int)(pool.Python.KillGraceSeconds * 1000),
     });
 
     public async Task<CellResult> RunAsync(string code, CancellationToken cancellationToken)
@@ -75,16 +78,34 @@ internal sealed class SandboxSession(SandboxExecutor pool, SandboxWorker worker,
         {
             await AttachAsync(cancellationToken).ConfigureAwait(false);
             var started = DateTime.UtcNow;
-            var (line, timedOut) = await worker.SendAsync(RunRequest(source, name, fresh: !Jupyter), HardDeadline, cancellationToken).ConfigureAwait(false);
+            string? line;
+            bool timedOut;
+            try { (line, timedOut) = await worker.SendAsync(RunRequest(source, name, fresh: !Jupyter), HardDeadline, cancellationToken).ConfigureAwait(false); }
+            catch (OperationCanceledException)
+            {
+                _generation = -1; // the worker killed this session's kernel with the cell
+                throw;
+            }
+            if (line is not null && CellReply.Parse(line) is { SessionLost: true, Error: not null })
+            {
+                // The kernel was already gone (the worker had lost it): a new one, the history replayed, and the cell again.
+                _generation = -1;
+                await AttachAsync(cancellationToken).ConfigureAwait(false);
+                (line, timedOut) = await worker.SendAsync(RunRequest(source, name, fresh: !Jupyter), HardDeadline, cancellationToken).ConfigureAwait(false);
+            }
             var elapsed = DateTime.UtcNow - started;
             if (timedOut)
                 return new CellResult { Outcome = CellOutcome.TimedOut, ScriptName = name, Elapsed = elapsed, ErrorType = "Timeout" };
-            if (line is null || CellReply.Parse(line) is not { } reply || (!reply.Ok && reply.Error is not null))
+            if (line is null || CellReply.Parse(line) is not { } reply || (!reply.Ok && reply.Error is not null && !reply.SessionLost))
             {
                 var report = line is null ? worker.CrashReport() : $"The Python worker sent a malformed reply: {Truncate(line)}";
                 worker.Kill();
                 return new CellResult { Outcome = CellOutcome.Crashed, ScriptName = name, Elapsed = elapsed, ErrorType = "Crashed", Traceback = report };
             }
+            // Its kernel is gone (killed past the grace, crashed): the next cell gets a new one with the history replayed.
+            if (reply.SessionLost) _generation = -1;
+            if (reply.Error is not null)
+                return new CellResult { Outcome = CellOutcome.Crashed, ScriptName = name, Elapsed = elapsed, ErrorType = "Crashed", Traceback = "The session's Python process was gone: " + reply.Error };
             var result = reply.ToResult(name);
             if (Jupyter && result.Outcome == CellOutcome.Success) _history.Add(source);
             return result;

@@ -5,9 +5,10 @@ using Numina.Engine.Execution.Python;
 namespace Numina.Engine.Execution.Sandbox;
 
 /// <summary>
-/// One worker process of the pool. One request at a time (<see cref="Gate"/>); a reply that does not come by the hard
-/// deadline gets the worker's whole process tree killed; end of stream or a malformed reply counts as a crash. Either
-/// way the worker is started again on next use with a new <see cref="Generation"/>, and sessions replay their cells.
+/// One worker process of the pool (a zygote: cells run in its forks, which it times itself). One request at a time
+/// (<see cref="Gate"/>); a reply that does not come by the backstop deadline gets the worker's whole process tree killed;
+/// end of stream or a malformed reply counts as a crash. Either way the worker is started again on next use with a new
+/// <see cref="Generation"/>, and sessions replay their cells.
 /// </summary>
 internal sealed class SandboxWorker(int slot, SandboxLaunch launch) : IAsyncDisposable
 {
@@ -62,19 +63,24 @@ internal sealed class SandboxWorker(int slot, SandboxLaunch launch) : IAsyncDisp
             return (null, false);
         }
         var line = process.StandardOutput.ReadLineAsync();
-        try
+        var finished = await Task.WhenAny(line, Task.Delay(deadline, cancellationToken)).ConfigureAwait(false);
+        if (finished != line)
         {
-            var finished = await Task.WhenAny(line, Task.Delay(deadline, cancellationToken)).ConfigureAwait(false);
-            if (finished != line)
+            if (!cancellationToken.IsCancellationRequested)
             {
-                Kill();
+                Kill(); // past the backstop: the worker itself is hung
                 return (null, true);
             }
-        }
-        catch (OperationCanceledException)
-        {
-            Kill(); // the run was cancelled mid-cell: the worker's state is unknown, start afresh
-            throw;
+            // A candidate removed mid-cell: the worker kills that cell's process only, and answers for it. The worker
+            // (and every other session on it) carries on; if it does not answer, it is killed after all.
+            try
+            {
+                await process.StandardInput.WriteLineAsync("{\"op\": \"cancel\"}").ConfigureAwait(false);
+                await process.StandardInput.FlushAsync().ConfigureAwait(false);
+                if (await Task.WhenAny(line, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false) != line || await line.ConfigureAwait(false) is null) Kill();
+            }
+            catch (IOException) { Kill(); }
+            cancellationToken.ThrowIfCancellationRequested();
         }
         var reply = await line.ConfigureAwait(false);
         if (reply is null) Kill();

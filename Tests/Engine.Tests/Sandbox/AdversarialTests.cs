@@ -218,10 +218,15 @@ public class AdversarialTests
     [Fact]
     public async Task Sys_exit_does_not_end_the_worker()
     {
-        var o = await Attack("import sys\nsys.exit(0)");
-        Assert.Equal(CellOutcome.Error, o.Result.Outcome);
-        Assert.Equal("SystemExit", o.Result.ErrorType);
+        // As a process: exit status 0 is a success showing what was printed (spec: exit status), another is a failure.
+        var o = await Attack("import sys\nprint('done')\nsys.exit(0)");
+        Assert.Equal(CellOutcome.Success, o.Result.Outcome);
+        Assert.Equal("done", Seen(o.Result));
         StateSurvives(o);
+        var failed = await Attack("import sys\nsys.exit(3)");
+        Assert.Equal(CellOutcome.Error, failed.Result.Outcome);
+        Assert.Equal("SystemExit", failed.Result.ErrorType);
+        StateSurvives(failed);
     }
 
     [Fact]
