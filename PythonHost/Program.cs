@@ -33,7 +33,7 @@ public static partial class Program
         Runtime.PythonDLL = libpython;
         PythonEngine.ProgramName = program;
         PythonEngine.Initialize();
-        PyObject handle;
+        PyObject handle, idle;
         string version;
         int cancelFd;
         using (Py.GIL())
@@ -43,7 +43,9 @@ public static partial class Program
             using var sys = Py.Import("sys");
             sys.SetAttr("stdin", PyModule.FromString("empty_stdin", "import io\nstdin = io.StringIO('')").GetAttr("stdin")); // input() → EOFError
             foreach (var module in preload) Py.Import(module.Trim()).Dispose();
+            cell.InvokeMethod("freeze");
             handle = cell.GetAttr("host_handle");
+            idle = cell.GetAttr("idle");
             cancelFd = cell.InvokeMethod("cancel_fd").As<int>();
             version = sys.GetAttr("version").As<string>().Split(' ')[0];
         }
@@ -65,11 +67,15 @@ public static partial class Program
         }) { IsBackground = true, Name = "protocol reader" };
         reader.Start();
 
+        using (Py.GIL()) idle.Invoke().Dispose(); // the first spares, before the first cell
         protocolOut.Write($"{{\"ready\": true, \"pid\": {Environment.ProcessId}, \"python\": \"{version}\"}}\n");
         protocolOut.Flush();
 
-        foreach (var line in requests.GetConsumingEnumerable())
+        string? next = null;
+        while (next is not null || requests.TryTake(out next, Timeout.Infinite))
         {
+            var line = next!;
+            next = null;
             string reply;
             try
             {
@@ -82,6 +88,18 @@ public static partial class Program
             protocolOut.Write(reply);
             protocolOut.Write('\n');
             protocolOut.Flush();
+            // Between requests: reap exited children and fork warm spares, so that a later cell need not wait for a
+            // fork. Not at once: a request that follows right away is served first (from a spare), and the one that
+            // reads this reply gets a CPU before the fork takes one.
+            if (requests.TryTake(out next, 3)) continue;
+            try
+            {
+                using (Py.GIL()) idle.Invoke().Dispose();
+            }
+            catch (PythonException e)
+            {
+                Console.Error.WriteLine($"host: idle: {e.Type.Name}: {e.Message}");
+            }
         }
 
         // End of input: leave at once. PythonEngine.Shutdown is slow and unreliable on .NET 10; _exit is not.

@@ -10,13 +10,18 @@ namespace Numina.Workbench.Benchmarks;
 
 /// <summary>
 /// <c>bench sandbox</c>: the notebook sandbox against a fresh python3 per cell that replays the cell's history (the
-/// Numina/Qwen way), measured side by side in one run. Medians of round trips as the engine sees them.
+/// Numina/Qwen way), measured side by side in one run; and Numina's stateless block (its header imports math, numpy and
+/// sympy) in a fork of a warm worker against a fresh python3 per block, the reference executor. Medians of round trips
+/// as the engine sees them.
 /// </summary>
 public static class SandboxBenchmark
 {
     private static readonly string[] History = ["import sympy as sp", "x = sp.Symbol('x')", "expr = sp.expand((x + 1)**5)"];
     private const string HistoryCell = "print(expr.coeff(x, 2))";
     private const string TrivialCell = "y = 1 + 1";
+    private const string StatelessCell = "1 + 1"; // Numina's auto-print makes it print(1 + 1)
+    /// <summary>Time between two blocks while the model decodes (short: a round of a 7B model takes seconds).</summary>
+    private const int DecodingGapMs = 20;
 
     public static async Task<int> RunAsync(EngineOptions options, int sandboxRuns, int freshRuns, double throughputSeconds, CancellationToken ct)
     {
@@ -38,6 +43,16 @@ public static class SandboxBenchmark
             sandboxHistory = await MedianMs(sandboxRuns, () => Expect(session.RunAsync(HistoryCell, ct), "10\n"));
         }
 
+        // (a') Numina's stateless block, header included: a fork of the warm worker per block. As SC-TIR issues them the
+        // model decodes between blocks, and the worker forks its next warm spare meanwhile; back to back, every block
+        // waits for a fork.
+        double sandboxStateless, sandboxStatelessBackToBack;
+        await using (var session = await pool.OpenSessionAsync(CodeSessionOptions.From(BuiltInPresets.Numina, ExecutionMode.Stateless), ct))
+        {
+            sandboxStateless = await MedianMs(sandboxRuns / 2, () => Expect(session.RunAsync(StatelessCell, ct), "2\n"), pause: TimeSpan.FromMilliseconds(DecodingGapMs));
+            sandboxStatelessBackToBack = await MedianMs(sandboxRuns / 2, () => Expect(session.RunAsync(StatelessCell, ct), "2\n"));
+        }
+
         // (b) a fresh python3 per cell, replaying the cell's history each time.
         await using var fresh = new PythonExecutor(options.Python);
         double freshTrivial, freshHistory;
@@ -47,6 +62,9 @@ public static class SandboxBenchmark
             var replayed = string.Join("\n", History.Append(HistoryCell));
             freshHistory = await MedianMs(freshRuns, () => Expect(session.RunAsync(replayed, ct), "10\n"));
         }
+        double freshStateless;
+        await using (var session = await fresh.OpenSessionAsync(CodeSessionOptions.From(BuiltInPresets.Numina, ExecutionMode.Stateless), ct))
+            freshStateless = await MedianMs(freshRuns, () => Expect(session.RunAsync(StatelessCell, ct), "2\n"));
 
         // Throughput: one session per worker, trivial cells back to back.
         var sessions = new List<ICodeSession>();
@@ -69,6 +87,7 @@ public static class SandboxBenchmark
         Console.WriteLine($"{"median round trip",-36} {"sandbox",12} {"fresh python3",14}");
         Console.WriteLine($"{"trivial cell",-36} {sandboxTrivial,9:0.000} ms {freshTrivial,11:0.0} ms");
         Console.WriteLine($"{"cell whose history imports sympy",-36} {sandboxHistory,9:0.000} ms {freshHistory,11:0.0} ms");
+        Console.WriteLine($"{"stateless block with Numina's header",-36} {sandboxStateless,9:0.000} ms {freshStateless,11:0.0} ms   ({DecodingGapMs} ms between blocks; back to back {sandboxStatelessBackToBack:0.000} ms)");
         foreach (var w in stats)
             Console.WriteLine($"worker {w.Slot}: pid {w.Pid}, {w.CellsRun} cells, PSS {w.PssKb / 1024.0:0.0} MiB, RSS {w.RssKb / 1024.0:0.0} MiB");
         Console.WriteLine();
@@ -76,10 +95,15 @@ public static class SandboxBenchmark
         Console.WriteLine($"value fresh-trivial-cell = {freshTrivial:0.0} ms");
         Console.WriteLine($"value sandbox-sympy-history-cell = {sandboxHistory:0.000} ms");
         Console.WriteLine($"value fresh-sympy-history-cell = {freshHistory:0.0} ms");
+        Console.WriteLine($"value sandbox-stateless-cell = {sandboxStateless:0.000} ms");
+        Console.WriteLine($"value sandbox-stateless-cell-back-to-back = {sandboxStatelessBackToBack:0.000} ms");
+        Console.WriteLine($"value fresh-stateless-cell = {freshStateless:0.0} ms");
         Console.WriteLine($"value sandbox-throughput-2-workers = {cellsPerSecond:0} cells/s");
         Console.WriteLine($"value memory-per-worker = {stats.Average(w => w.PssKb ?? 0) / 1024.0:0.0} MiB");
         Console.WriteLine($"ratio trivial-cell = {freshTrivial / sandboxTrivial:0.0}");
         Console.WriteLine($"ratio sympy-history-cell = {freshHistory / sandboxHistory:0.0}");
+        Console.WriteLine($"ratio stateless-cell = {freshStateless / sandboxStateless:0.0}");
+        Console.WriteLine($"ratio stateless-cell-back-to-back = {freshStateless / sandboxStatelessBackToBack:0.0}");
         return 0;
     }
 
@@ -90,12 +114,13 @@ public static class SandboxBenchmark
             throw new InvalidOperationException($"benchmark cell failed: {result.Outcome} {result.Stdout} {result.Traceback}");
     }
 
-    private static async Task<double> MedianMs(int runs, Func<Task> action)
+    private static async Task<double> MedianMs(int runs, Func<Task> action, TimeSpan pause = default)
     {
         await action(); // warm-up
         var times = new double[runs];
         for (int i = 0; i < runs; i++)
         {
+            if (pause > TimeSpan.Zero) await Task.Delay(pause);
             var clock = Stopwatch.StartNew();
             await action();
             times[i] = clock.Elapsed.TotalMilliseconds;

@@ -158,12 +158,23 @@ def handle(line):
 # ---- The zygote: the pythonnet worker host's side. Every cell runs in a forked child. ----
 
 _kernels = {}  # session -> (pid, request fd, reply fd)
+_spares = []  # (pid, request fd, reply fd): pristine forks, warmed up, waiting to become a block's process or a kernel
+_spares_wanted = 2
+_children = set()  # forked children not yet reaped
 _cancel_r, _cancel_w = os.pipe()  # the host writes a byte here to cancel the cell in flight
 _forks = 0
+_fork_seconds = 0.0
 
 
 def cancel_fd():
     return _cancel_w
+
+
+def freeze():
+    """After the preloads: long-lived objects leave the collector's generations, so children do not copy their pages."""
+    import gc
+    gc.collect()
+    gc.freeze()
 
 
 def _close_inherited(keep):
@@ -177,17 +188,75 @@ def _close_inherited(keep):
                 pass
 
 
-def _fork(child_main, *keep):
-    """Forks; the child runs child_main in its own process group and always ends with os._exit."""
-    global _forks, _owner_pid
+def _reap():
+    """Collects children that have exited, without waiting for any."""
+    for pid in list(_children):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _children.discard(pid)
+
+
+def _kill(pid):
+    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            kill()
+        except OSError:
+            pass
+
+
+def _ended(pid):
+    """How a child that closed its pipe ended, in words."""
+    try:
+        _, status = os.waitpid(pid, 0)
+        _children.discard(pid)
+    except ChildProcessError:
+        return "The Python process ended unexpectedly."
+    if os.WIFSIGNALED(status):
+        return "The Python process ended unexpectedly (signal %d)." % os.WTERMSIG(status)
+    return "The Python process ended unexpectedly (exit code %d)." % os.WEXITSTATUS(status)
+
+
+def _warm_up():
+    """What a first cell would touch (compiling, the header's imports, a reply), touched now: the pages a fork shares
+    with the zygote are copied while it waits, not while a cell runs. Module state is not changed."""
+    line = json.dumps({"code": "import math\nimport numpy as np\nimport sympy as sp\nprint(1 + 1)", "name": "<warm-up>", "cap": 65536})
+    req = json.loads(line)
+    json.dumps(run_cell(new_namespace(), req["code"], req["name"], False, req["cap"]))
+    linecache.cache.pop("<warm-up>", None)
+
+
+def _child_main(requests, replies):
+    """
+    A spare's life: warm up, then wait for its first request. A "once" request (a stateless block) is run in a new
+    namespace and the process ends; otherwise it is a Jupyter session's kernel, one namespace for every cell that
+    comes until its pipe closes.
+    """
+    _warm_up()
+    reader = os.fdopen(requests, "r", encoding="utf-8")
+    ns = new_namespace()
+    for line in reader:
+        req = json.loads(line)
+        _write_line(replies, json.dumps(run_cell(ns, req["code"], req["name"], req.get("trailing_expression", False), req.get("cap", 65536))))
+        if req.get("once"):
+            return
+
+
+def _fork_spare():
+    global _forks, _owner_pid, _fork_seconds
+    req_r, req_w = os.pipe()
+    rep_r, rep_w = os.pipe()
+    started = time.perf_counter()
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
             os.setpgid(0, 0)  # a kill takes what the cell started along with it
-            _close_inherited(set(keep))
+            _close_inherited({req_r, rep_w})
             _owner_pid = os.getpid()
-            child_main()
+            _child_main(req_r, rep_w)
         except BaseException:
             code = 70
             try:
@@ -197,30 +266,34 @@ def _fork(child_main, *keep):
         finally:
             os._exit(code)  # never back into the host's code
     _forks += 1
-    return pid
+    _fork_seconds += time.perf_counter() - started
+    _children.add(pid)
+    os.close(req_r)
+    os.close(rep_w)
+    return pid, req_w, rep_r
 
 
-def _kill(pid):
-    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+def idle():
+    """Called by the host after each reply, before it reads the next request: reap, and top up the warm spares."""
+    _reap()
+    while len(_spares) < _spares_wanted:
+        _spares.append(_fork_spare())
+
+
+def _take_spare():
+    return _spares.pop(0) if _spares else _fork_spare()
+
+
+def _retire(child, kill=True):
+    """Closes a child's pipes and (unless it is leaving by itself) kills it; idle() reaps it."""
+    pid, req_w, rep_r = child
+    for fd in (req_w, rep_r):
         try:
-            kill()
+            os.close(fd)
         except OSError:
             pass
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
-
-
-def _ended(pid):
-    """How a child that closed its pipe ended, in words."""
-    try:
-        _, status = os.waitpid(pid, 0)
-    except ChildProcessError:
-        return "The Python process ended unexpectedly."
-    if os.WIFSIGNALED(status):
-        return "The Python process ended unexpectedly (signal %d)." % os.WTERMSIG(status)
-    return "The Python process ended unexpectedly (exit code %d)." % os.WEXITSTATUS(status)
+    if kill:
+        _kill(pid)
 
 
 def _drain_cancel():
@@ -286,56 +359,40 @@ def _failure(reply, outcome, pid):
     return reply
 
 
+def _ask(child, req, once):
+    """Sends a cell to a child and waits for its reply: (reply line or None, outcome)."""
+    pid, req_w, rep_r = child
+    try:
+        _write_line(req_w, json.dumps({"code": req["code"], "name": req["name"], "trailing_expression": req.get("trailing_expression", False),
+                                        "cap": req.get("cap", 65536), "once": once}))
+    except OSError:
+        return None, "crashed"
+    return _await_reply(pid, rep_r, req.get("timeout_ms"), req.get("grace_ms", 2000))
+
+
 def _run_fresh(req, reply):
-    """A stateless block: a fork of the zygote runs it in a new namespace, replies and exits."""
-    r, w = os.pipe()
-
-    def child():  # (the read end is already closed: a child keeps only what _fork is told to keep)
-        _write_line(w, json.dumps(run_cell(new_namespace(), req["code"], req["name"], req.get("trailing_expression", False), req.get("cap", 65536))))
-
-    pid = _fork(child, w)
-    os.close(w)
-    try:
-        line, outcome = _await_reply(pid, r, req.get("timeout_ms"), req.get("grace_ms", 2000))
-    finally:
-        os.close(r)
+    """A stateless block: a pristine fork of the zygote runs it in a new namespace, replies and exits."""
+    child = _take_spare()
+    line, outcome = _ask(child, req, once=True)
     if line is None:
-        return _failure(reply, outcome, pid)
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
+        reply = _failure(reply, outcome, child[0])
+        _retire(child)
+        return reply
+    _retire(child, kill=False)  # it has answered and is leaving by itself; idle() reaps it
     reply.update(json.loads(line))
     reply["interrupted"] = outcome == "interrupted"
     return reply
 
 
-def _kernel_main(requests, replies):
-    """A Jupyter session's own process: one namespace, cells one after another until its pipe closes."""
-    ns = new_namespace()
-    reader = os.fdopen(requests, "r", encoding="utf-8")
-    for line in reader:
-        req = json.loads(line)
-        _write_line(replies, json.dumps(run_cell(ns, req["code"], req["name"], req.get("trailing_expression", False), req.get("cap", 65536))))
-
-
 def _open_kernel(session):
     _close_kernel(session)
-    req_r, req_w = os.pipe()
-    rep_r, rep_w = os.pipe()
-    pid = _fork(lambda: _kernel_main(req_r, rep_w), req_r, rep_w)
-    os.close(req_r)
-    os.close(rep_w)
-    _kernels[session] = (pid, req_w, rep_r)
+    _kernels[session] = _take_spare()
 
 
 def _close_kernel(session):
     kernel = _kernels.pop(session, None)
     if kernel is not None:
-        pid, req_w, rep_r = kernel
-        os.close(req_w)
-        os.close(rep_r)
-        _kill(pid)
+        _retire(kernel)
 
 
 def _run_in_kernel(req, reply):
@@ -343,23 +400,12 @@ def _run_in_kernel(req, reply):
     if kernel is None:
         reply.update(ok=False, session_lost=True, error="unknown session")
         return reply
-    pid, req_w, rep_r = kernel
-    try:
-        _write_line(req_w, json.dumps({"code": req["code"], "name": req["name"], "trailing_expression": req.get("trailing_expression", False), "cap": req.get("cap", 65536)}))
-    except OSError:
-        line, outcome = None, "crashed"
-    else:
-        line, outcome = _await_reply(pid, rep_r, req.get("timeout_ms"), req.get("grace_ms", 2000))
+    line, outcome = _ask(kernel, req, once=False)
     if line is None:
         # The kernel is gone (killed, crashed, cancelled): the session lost its namespace.
         _kernels.pop(req["session"], None)
-        os.close(req_w)
-        os.close(rep_r)
-        if outcome == "crashed":
-            reply = _failure(reply, outcome, pid)
-        else:
-            _kill(pid)
-            reply = _failure(reply, outcome, pid)
+        reply = _failure(reply, outcome, kernel[0])
+        _retire(kernel)
         reply["session_lost"] = True
         return reply
     reply.update(json.loads(line))
@@ -370,6 +416,7 @@ def _run_in_kernel(req, reply):
 def host_handle(line):
     """One request of the worker protocol (a JSON line) → one reply (a JSON line), every cell in a forked child."""
     global _cells_run
+    began = time.perf_counter()
     req = json.loads(line)
     op, reply = req.get("op"), {"id": req.get("id")}
     _drain_cancel()  # a cancel that came after its cell had already answered
@@ -381,10 +428,12 @@ def host_handle(line):
         reply["ok"] = True
     elif op == "run":
         reply = _run_fresh(req, reply) if req.get("fresh", False) else _run_in_kernel(req, reply)
+        reply["host_ms"] = (time.perf_counter() - began) * 1000  # the worker's own time for the request
         _cells_run += 1
     elif op == "stats":
-        reply.update(ok=True, pid=os.getpid(), sessions=len(_kernels), cells=_cells_run, forks=_forks,
-                     python=sys.version.split()[0], **_memory())
+        _reap()
+        reply.update(ok=True, pid=os.getpid(), sessions=len(_kernels), spares=len(_spares), children=len(_children), cells=_cells_run,
+                     forks=_forks, fork_ms=round(_fork_seconds * 1000 / max(1, _forks), 3), python=sys.version.split()[0], **_memory())
     else:
         reply.update(ok=False, error="unknown op %r" % (op,))
     return json.dumps(reply)
