@@ -10,11 +10,38 @@ public static class AnswerExtractor
     public static string Window(string transcript, int window) =>
         transcript.Length <= window ? transcript : transcript[^window..];
 
-    /// <summary>Check 2's trigger: "\boxed" or "answer is" appears in the window.</summary>
+    /// <summary>Check 2's trigger: "\boxed" (or "\fbox") or "answer is" appears in the window.</summary>
     public static bool HasAnswerMarker(string transcript, int window)
     {
         var tail = Window(transcript, window);
-        return tail.Contains("\\boxed", StringComparison.Ordinal) || tail.Contains(AnswerIs, StringComparison.Ordinal);
+        return BoxCommands.Any(b => tail.Contains(b, StringComparison.Ordinal)) || tail.Contains(AnswerIs, StringComparison.Ordinal);
+    }
+
+    /// <summary>The answer as the preset's normalizer expects it (<see cref="AnswerNormalization"/>).</summary>
+    public static string? Extract(string transcript, int window, AnswerNormalization kind) =>
+        kind == AnswerNormalization.Numina ? ExtractNumina(transcript, window) : Extract(transcript, window);
+
+    /// <summary>
+    /// Numina's extraction (spec): in the region (the last <paramref name="window"/> characters), when it contains
+    /// "boxed", the content of its last \boxed{...} with balanced braces (or none: no other reading is tried); else, when
+    /// it contains "answer is", the whole region, whose split patterns the normalizer applies. Unlike the reference,
+    /// "\boxed {9}" (a space before the brace) and \fbox{17} are read.
+    /// </summary>
+    public static string? ExtractNumina(string transcript, int window)
+    {
+        var region = Window(transcript, window);
+        if (region.Contains("boxed", StringComparison.Ordinal) || region.Contains("\\fbox", StringComparison.Ordinal))
+        {
+            int box = -1;
+            string command = "";
+            foreach (var c in BoxCommands)
+            {
+                int at = region.LastIndexOf(c, StringComparison.Ordinal);
+                if (at > box) { box = at; command = c; }
+            }
+            return box < 0 ? null : BalancedGroupAfter(region, box + command.Length);
+        }
+        return region.Contains(AnswerIs, StringComparison.Ordinal) ? region : null;
     }
 
     /// <summary>

@@ -124,7 +124,7 @@ public sealed class EvaluationRunner(ILanguageModel model, ICodeExecutor executo
         };
         var record = await RecordedRunAsync(loop, request, ct).ConfigureAwait(false);
 
-        async Task<bool> Grade(string? answer) => answer is not null && await IsCorrectAsync(plan.Policy, answer, problem.Answer, equivalence, ct).ConfigureAwait(false);
+        async Task<bool> Grade(string? answer) => answer is not null && await IsCorrectAsync(plan.Policy, answer, problem.Answer, equivalence, ct, plan.Preset.Normalizer).ConfigureAwait(false);
         var candidates = new List<CandidateResult>();
         foreach (var c in record.Candidates)
             candidates.Add(new CandidateResult(c.Index, c.Answer, c.AnsweredRound ?? int.MaxValue, await Grade(c.Answer).ConfigureAwait(false), c.Restarts, c.Status == CandidateStatus.Pruned));
@@ -171,11 +171,13 @@ public sealed class EvaluationRunner(ILanguageModel model, ICodeExecutor executo
         return record;
     }
 
-    public static async Task<bool> IsCorrectAsync(GradingPolicy policy, string answer, string reference, SymbolicEquivalence equivalence, CancellationToken ct)
+    /// <param name="normalization">The reference is read as the run's answers were (the preset's normalizer).</param>
+    public static async Task<bool> IsCorrectAsync(GradingPolicy policy, string answer, string reference, SymbolicEquivalence equivalence, CancellationToken ct,
+        Answers.AnswerNormalization normalization = Answers.AnswerNormalization.Numina)
     {
         if (policy != GradingPolicy.Symbolic)
         {
-            var expected = Answers.AnswerPolicies.Apply(Dataset.VotePolicy(policy), Answers.AnswerNormalizer.Normalize(reference));
+            var expected = Answers.AnswerPolicies.Apply(Dataset.VotePolicy(policy), Answers.AnswerNormalizer.Normalize(reference, normalization));
             return expected is not null && expected == answer;
         }
         return await equivalence.EquivalentAsync(answer, reference, ct).ConfigureAwait(false);

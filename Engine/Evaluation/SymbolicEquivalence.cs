@@ -28,7 +28,7 @@ public sealed class SymbolicEquivalence : IAsyncDisposable
     {
         // The engine's normalization keeps only what follows "=", which is right for "x = 5" but not for two equations.
         bool equations = a.Contains('=') && b.Contains('=');
-        if (!equations && AnswerNormalizer.Normalize(a) == AnswerNormalizer.Normalize(b)) return true;
+        if (!equations && MinervaNormalizer.Normalize(a) == MinervaNormalizer.Normalize(b)) return true;
         var key = string.CompareOrdinal(a, b) <= 0 ? (a, b) : (b, a);
         if (_cache.TryGetValue(key, out var known)) return known;
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);

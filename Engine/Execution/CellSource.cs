@@ -10,12 +10,14 @@ public static class CellSource
         forbidden.FirstOrDefault(word => code.Contains(word, StringComparison.Ordinal));
 
     /// <summary>
-    /// Numina's auto-print: strip the block; if its last line has no "print(", cut a trailing "# comment" and wrap
-    /// the line in print(...). Unlike the reference, a last line that cannot be an argument of print is left alone:
-    /// an indented line (wrapping would move it out of its block), a statement (import, return, ...) or an assignment
-    /// (the reference turned `x = 5` into `print(x = 5)`, a TypeError that also lost x).
+    /// Numina's auto-print. <paramref name="exact"/> (a stateless block, as the reference runs it): strip the block; if
+    /// its last line has no "print(", cut a trailing "# comment" and wrap the line in print(...) — whatever the line is:
+    /// `x = 5` becomes `print(x = 5)`, a TypeError the model then sees, and a statement a SyntaxError (this shapes what
+    /// the model writes next). Only an indented last line is left alone: the reference moved it out of its block, a bug
+    /// not to copy. Not exact (Jupyter mode, where a namespace lives on): only a line print could take is wrapped, so
+    /// `x = 5` still binds x for the next block (spec golden case: Jupyter mode gives 6).
     /// </summary>
-    public static string WrapLastLineInPrint(string code)
+    public static string WrapLastLineInPrint(string code, bool exact = false)
     {
         var lines = code.Trim().Split('\n');
         var last = lines[^1];
@@ -23,7 +25,7 @@ public static class CellSource
             return string.Join('\n', lines);
         int hash = last.IndexOf('#');
         var expression = hash >= 0 ? last[..hash] : last;
-        if (!LooksLikeExpression(expression)) return string.Join('\n', lines);
+        if (!exact && !LooksLikeExpression(expression)) return string.Join('\n', lines);
         lines[^1] = "print(" + expression + ")";
         return string.Join('\n', lines);
     }
@@ -76,7 +78,7 @@ public static class CellSource
     /// <summary>The source for one block: header (stateless mode) + the block, auto-printed per the preset.</summary>
     public static string Prepare(string code, string header, AutoPrint autoPrint)
     {
-        var body = autoPrint == AutoPrint.LastLine ? WrapLastLineInPrint(code) : code;
+        var body = autoPrint == AutoPrint.LastLine ? WrapLastLineInPrint(code, exact: true) : code;
         return header + body;
     }
 }

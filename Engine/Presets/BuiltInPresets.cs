@@ -1,3 +1,4 @@
+using Numina.Engine.Answers;
 using Numina.Engine.Prompts;
 using Numina.Engine.Settings;
 
@@ -42,6 +43,7 @@ public static class BuiltInPresets
         RestartWithoutCode = false,
         PruneAnswerWithoutOutput = false,
         RestartWhenUnfinished = false,
+        Normalizer = AnswerNormalization.Minerva,
         Defaults = new DecodingDefaults { Width = 1, Depth = 4, Temperature = 0, TopP = 1.0, MaxNewTokensPerRound = 1024, ContextSize = 4096 },
     };
 
@@ -92,6 +94,7 @@ public static class BuiltInPresets
         RestartWithoutCode = false,
         PruneAnswerWithoutOutput = false,
         RestartWhenUnfinished = false,
+        Normalizer = AnswerNormalization.Minerva,
         Defaults = new DecodingDefaults { Width = 16, Depth = 9, Temperature = 0.6, TopP = 0.95, MaxNewTokensPerRound = 32768, ContextSize = 34816 },
     };
 

@@ -95,6 +95,10 @@ public sealed record Preset
     // --- Answers ---
     /// <summary>The answer is looked for in this many last characters of the transcript.</summary>
     public int AnswerSearchWindow { get; init; } = 100;
+    /// <summary>How an extracted answer is read and normalized: Numina's own rules, or Minerva's (MATH-style).</summary>
+    public AnswerNormalization Normalizer { get; init; } = AnswerNormalization.Numina;
+    /// <summary>Check 2's text test: an answer is accepted only if the transcript contains this (an output block).</summary>
+    public string OutputMarker { get; init; } = "```output";
     public AnswerPolicy AnswerPolicy { get; init; } = AnswerPolicy.AimoInteger;
     public TieRule TieRule { get; init; } = TieRule.FirstSeen;
     /// <summary>The run's answer when no candidate gave a valid one.</summary>

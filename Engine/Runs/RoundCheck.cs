@@ -13,18 +13,18 @@ public static class RoundCheck
     /// <param name="transcript">The candidate's whole transcript, prompt included, after this round's generation.</param>
     /// <param name="stopReason">Why this round's generation stopped.</param>
     /// <param name="lastRound">Whether this was the candidate's round M.</param>
-    /// <param name="outputAppended">Whether a code output was ever appended in this attempt.</param>
-    public static RoundVerdict Decide(Preset preset, string transcript, StopReason stopReason, bool lastRound, bool outputAppended)
+    public static RoundVerdict Decide(Preset preset, string transcript, StopReason stopReason, bool lastRound)
     {
-        // 1. The whole transcript has no code block: restart from the bare prompt (an answer without code never counts).
-        if (preset.RestartWithoutCode && !transcript.Contains(preset.CodeOpen, StringComparison.Ordinal))
+        // 1. The whole transcript has no complete code block: restart from the bare prompt (an answer without code never
+        //    counts). As the reference's re.findall(r"```python(.*?)```"): an opened but unclosed block does not count.
+        if (preset.RestartWithoutCode && !CodeBlocks.HasComplete(transcript, preset))
             return new(DecisionKind.Restart, DecisionReason.NoCodeBlock);
 
-        // 2. It did not stop to run code and an answer appears near the end: retire it answered, or prune it when no
-        //    code output was ever appended.
+        // 2. It did not stop to run code and an answer appears near the end: retire it answered, or prune it when the
+        //    transcript has no output block — a text test, as in the reference (an output block the model wrote counts).
         bool stoppedForCode = stopReason == StopReason.StopString;
         if (!stoppedForCode && AnswerExtractor.HasAnswerMarker(transcript, preset.AnswerSearchWindow))
-            return preset.PruneAnswerWithoutOutput && !outputAppended
+            return preset.PruneAnswerWithoutOutput && !transcript.Contains(preset.OutputMarker, StringComparison.Ordinal)
                 ? new(DecisionKind.Prune, DecisionReason.AnswerWithoutExecutedCode)
                 : new(DecisionKind.Retire, DecisionReason.Answered);
 
@@ -52,6 +52,13 @@ public static class RoundCheck
 /// <summary>Finds code blocks by the preset's fences.</summary>
 public static class CodeBlocks
 {
+    /// <summary>Whether an opening fence is followed, somewhere after it, by a closing one (a complete block).</summary>
+    public static bool HasComplete(string transcript, Preset preset)
+    {
+        int open = transcript.IndexOf(preset.CodeOpen, StringComparison.Ordinal);
+        return open >= 0 && transcript.IndexOf(preset.CodeClose, open + preset.CodeOpen.Length, StringComparison.Ordinal) >= 0;
+    }
+
     /// <summary>
     /// The content of the last block: from the last opening fence to the next closing fence (or the stop string, or
     /// the end), stripped. Null when the transcript has no opening fence.

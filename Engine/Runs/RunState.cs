@@ -166,9 +166,9 @@ internal sealed class RunState
     /// <summary>Check 2's retirement: extract, normalize, apply the answer policy, then update the vote.</summary>
     public void Retire(Candidate candidate, int round)
     {
-        var raw = AnswerExtractor.Extract(candidate.Transcript(Record.Prompt), Preset.AnswerSearchWindow);
+        var raw = AnswerExtractor.Extract(candidate.Transcript(Record.Prompt), Preset.AnswerSearchWindow, Preset.Normalizer);
         candidate.RawAnswer = raw;
-        candidate.NormalizedAnswer = raw is null ? null : AnswerNormalizer.Normalize(raw);
+        candidate.NormalizedAnswer = raw is null ? null : AnswerNormalizer.Normalize(raw, Preset.Normalizer);
         candidate.Answer = AnswerPolicies.Apply(Record.AnswerPolicy, candidate.NormalizedAnswer);
         candidate.AnsweredRound = round;
         candidate.Status = CandidateStatus.Answered;
@@ -207,7 +207,7 @@ internal sealed class RunState
         lock (_gate) Record.Vote = CountVotes();
         Record.Answer = Record.Vote.Winner ?? Preset.FallbackAnswer;
         if (Record.Problem.KnownAnswer is { } known && Record.Answer is not null)
-            Record.Correct = AnswerPolicies.Apply(Record.AnswerPolicy, AnswerNormalizer.Normalize(known)) == Record.Answer;
+            Record.Correct = AnswerPolicies.Apply(Record.AnswerPolicy, AnswerNormalizer.Normalize(known, Preset.Normalizer)) == Record.Answer;
         Record.FinishedAt = DateTimeOffset.UtcNow;
         if (_failure is not null)
         {

@@ -78,8 +78,7 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
                 run.AddGeneration(candidate, generation, round);
 
                 bool lastRound = round >= run.Decoding.Depth;
-                var verdict = RoundCheck.Decide(preset, candidate.Transcript(run.Record.Prompt), generation.StopReason,
-                    lastRound, outputAppended: attempt.HasOutput);
+                var verdict = RoundCheck.Decide(preset, candidate.Transcript(run.Record.Prompt), generation.StopReason, lastRound);
                 run.Log(candidate, round, verdict);
 
                 switch (verdict.Kind)

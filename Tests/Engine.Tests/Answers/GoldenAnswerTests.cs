@@ -31,26 +31,55 @@ public class GoldenAnswerTests
         Assert.Equal("0", tally.Winner ?? BuiltInPresets.Numina.FallbackAnswer);
     }
 
+    private static string? Numina(string transcript) =>
+        AnswerExtractor.Extract(transcript, 100, AnswerNormalization.Numina) is { } raw ? AnswerNormalizer.Normalize(raw, AnswerNormalization.Numina) : null;
+
     [Theory]
     [InlineData("so we get \\boxed{1,000}.", "1000")]
     [InlineData("The side is \\boxed{12 \\text{ cm}}.", "12")]
     [InlineData("Thus \\boxed{\\frac{1}{2}}", "\\frac{1}{2}")]
+    [InlineData("The share is \\boxed{25\\%}.", "25")]                       // \% removed
+    [InlineData("So \\boxed{x = 5}.", "x=5")]                                 // no split on "="
+    [InlineData("The final answer is $5$ and $6$.", "6")]                     // the last $…$ of the whole region
+    [InlineData("Thus the answer is:\n\n42", "42")]                          // "answer is" reads the whole window
+    [InlineData("We get \\boxed{\\dfrac{3}{4}}", "\\df\\frac{3}{4}")]               // "rac" without "\\frac": the reference's own rule
+    [InlineData("It is \\boxed{rac{3}{4}}", "\\frac{3}{4}")]                  // the "rac" fix
+    [InlineData("Answer: \\boxed {9}", "9")]                                  // a space before the brace: read (the reference's bug, not copied)
     public void Normalize_of_extract(string text, string expected)
     {
-        var extracted = AnswerExtractor.Extract(text, 100);
-        Assert.NotNull(extracted);
-        Assert.Equal(expected, AnswerNormalizer.Normalize(extracted));
+        Assert.Equal(expected, Numina(text));
+    }
+
+    [Fact]
+    public void Golden_answers_through_the_integer_filter()
+    {
+        Assert.Equal("25", AnswerPolicies.Apply(AnswerPolicy.AimoInteger, Numina("\\boxed{25\\%}")));
+        Assert.Null(AnswerPolicies.Apply(AnswerPolicy.AimoInteger, Numina("\\boxed{x = 5}"))); // dropped
+        Assert.Equal("6", AnswerPolicies.Apply(AnswerPolicy.AimoInteger, Numina("The final answer is $5$ and $6$.")));
+        Assert.Equal("42", AnswerPolicies.Apply(AnswerPolicy.AimoInteger, Numina("Thus the answer is:\n\n42")));
     }
 
     [Fact]
     public void A_fraction_is_dropped_by_the_integer_filter()
     {
-        var normalized = AnswerNormalizer.Normalize(AnswerExtractor.Extract("\\boxed{\\frac{1}{2}}", 100)!);
+        var normalized = Numina("\\boxed{\\frac{1}{2}}");
         Assert.Null(AnswerPolicies.Apply(AnswerPolicy.AimoInteger, normalized));
         Assert.Equal("\\frac{1}{2}", AnswerPolicies.Apply(AnswerPolicy.Normalized, normalized));
     }
+
+    [Fact]
+    public void Numina_extraction_reads_only_the_region_and_never_falls_back_from_a_box()
+    {
+        Assert.Null(AnswerExtractor.Extract("the answer is 7.\n\\boxed{12", 100, AnswerNormalization.Numina)); // "boxed" in the region: the box or nothing
+        var region = "x".PadLeft(30, 'x') + " so the answer is 7";
+        Assert.Equal(region, AnswerExtractor.Extract(region, 100, AnswerNormalization.Numina)); // the whole region goes to the normalizer
+        Assert.Equal("17", AnswerExtractor.Extract("so \\fbox{17}.", 100, AnswerNormalization.Numina));
+        var far = "\\boxed{5}" + new string('x', 150);
+        Assert.Null(AnswerExtractor.Extract(far, 100, AnswerNormalization.Numina));
+    }
 }
 
+/// <summary>Minerva-style extraction and normalization (the other presets' and MATH-style grading's).</summary>
 public class AnswerExtractionTests
 {
     [Fact]
@@ -85,7 +114,7 @@ public class AnswerExtractionTests
     public void Answer_is_reads_the_rest_of_the_line()
     {
         Assert.Equal("$42$", AnswerExtractor.Extract("Therefore the answer is $42$.\n", 100));
-        Assert.Equal("42", AnswerNormalizer.Normalize("$42$"));
+        Assert.Equal("42", MinervaNormalizer.Normalize("$42$"));
     }
 
     [Fact]
@@ -106,7 +135,7 @@ public class AnswerExtractionTests
     [InlineData("\\textbf{7}", "7")]
     public void Normalization_follows_the_math_rules(string input, string expected)
     {
-        Assert.Equal(expected, AnswerNormalizer.Normalize(input));
+        Assert.Equal(expected, MinervaNormalizer.Normalize(input));
     }
 
     [Theory]

@@ -22,8 +22,9 @@ public class EndToEndTests(ITestOutputHelper output)
     {
         Name = "letters",
         CodeOpen = "x",
-        CodeClose = "y",
+        CodeClose = "z", // a block closes where the model stops for it, so check 1 sees a complete block (x … z)
         StopString = "z",
+        OutputMarker = "z", // the stop string stays in the transcript before every output
         PromptTemplate = "{problem} ",
         ExecutorHeader = "",
         TimeoutSeconds = 2,

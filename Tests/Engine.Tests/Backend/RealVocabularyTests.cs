@@ -148,7 +148,7 @@ public class RealVocabularyTests(ITestOutputHelper output)
     private static readonly Preset OneLine = BuiltInPresets.Numina with
     {
         // SentencePiece spells a newline with a single token, so a path can hold only one: this preset's code is one line.
-        Name = "one-line", CodeOpen = "[[", CodeClose = "]]", StopString = "%%", OutputFormat = "\n{output}\n", ExecutorHeader = "",
+        Name = "one-line", CodeOpen = "[[", CodeClose = "]]", StopString = "%%", OutputFormat = "\n{output}\n", ExecutorHeader = "", OutputMarker = "%%",
     };
 
     /// <summary>What one scripted candidate does: the prompt, its two rounds and the tool output between them.</summary>

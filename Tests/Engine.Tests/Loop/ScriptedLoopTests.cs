@@ -58,12 +58,27 @@ public class ScriptedLoopTests
     }
 
     [Fact]
-    public async Task An_answer_with_a_hand_written_output_block_is_pruned()
+    public async Task An_answer_after_a_hand_written_output_block_counts_as_the_reference_tests_text()
     {
-        // The model wrote its own output block without stopping: no output was ever appended by the executor.
+        // The model wrote its own output block without stopping: no output was ever appended by the executor, but the
+        // reference's check 2 tests the transcript's text for "```output", so the answer is accepted (spec: check 2).
         var model = ScriptedModel.PerCandidate(Seed, [["```python\nprint(2 + 3)\n```\n```output 5```\nThe answer is \\boxed{5}."]]);
         var (record, _) = await Run(model, width: 1, depth: 4);
-        Assert.Equal(CandidateStatus.Pruned, record.Candidates.Single().Status);
+        Assert.Equal(CandidateStatus.Answered, record.Candidates.Single().Status);
+        Assert.Equal("5", record.Candidates.Single().Answer);
+        // Without any output block, the answer is pruned.
+        var bare = ScriptedModel.PerCandidate(Seed, [["```python\nprint(2 + 3)\n```\nThe answer is \\boxed{5}."]]);
+        Assert.Equal(CandidateStatus.Pruned, (await Run(bare, width: 1, depth: 4)).Record.Candidates.Single().Status);
+    }
+
+    [Fact]
+    public async Task Only_a_complete_code_block_counts_for_check_1()
+    {
+        // An opened but never closed block is no code block (the reference's re.findall(r"```python(.*?)```")).
+        var model = ScriptedModel.PerCandidate(Seed, [["```python\nprint(5)\nSo \\boxed{5}."], [CodeFive, "\\boxed{5}"]]);
+        var (record, events) = await Run(model, width: 1, depth: 4);
+        Assert.Equal(DecisionReason.NoCodeBlock, Assert.Single(events.OfType<CandidateRestarted>()).Reason);
+        Assert.Equal("5", record.Candidates.Single().Answer);
     }
 
     [Fact]
@@ -121,7 +136,7 @@ public class ScriptedLoopTests
     [Fact]
     public async Task Token_limit_restarts_the_candidate()
     {
-        var rambling = "```python\n" + new string('#', 200);
+        var rambling = "```python\nprint(1)\n```\n" + new string('#', 200); // a complete block, then no end
         var model = ScriptedModel.PerCandidate(Seed, [[rambling], [CodeFive, "\\boxed{5}"]]);
         var (record, events) = await Run(model, width: 1, depth: 4, maxNewTokens: 100);
 

@@ -3,11 +3,11 @@ using System.Text.RegularExpressions;
 namespace Numina.Engine.Answers;
 
 /// <summary>
-/// MATH-style normalization of a final answer, as Numina used it (the Minerva "normalize_final_answer"):
-/// drop units and filler words, \text{}, $, spaces and thousands commas; fix \frac and \sqrt shorthand.
-/// The order of the steps matters and is kept.
+/// Minerva's "normalize_final_answer" (MATH-style grading): keep what follows the last "=", drop units and filler
+/// words, \text{}, $, spaces and thousands commas; fix \frac and \sqrt shorthand. The order of the steps matters and
+/// is kept. Numina's own normalizer is <see cref="NuminaNormalizer"/>; presets name theirs.
 /// </summary>
-public static partial class AnswerNormalizer
+public static partial class MinervaNormalizer
 {
     private static readonly (string Before, string After)[] Substitutions =
     [
