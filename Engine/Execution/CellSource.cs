@@ -5,6 +5,12 @@ namespace Numina.Engine.Execution;
 /// <summary>Turns a model's code block into the source that runs: forbidden words, Numina's auto-print, the header.</summary>
 public static class CellSource
 {
+    /// <summary>Check 5's execution: code with a forbidden word is refused without running; the rest runs in the session.</summary>
+    public static async Task<CellResult> RunAsync(ICodeSession session, string code, Preset preset, CancellationToken cancellationToken) =>
+        ForbiddenWord(code, preset.ForbiddenWords) is { } word
+            ? new CellResult { Outcome = CellOutcome.Refused, RefusedWord = word }
+            : await session.RunAsync(code, cancellationToken).ConfigureAwait(false);
+
     /// <summary>The first forbidden word the code contains (Numina checks "subprocess", then "venv"), or null.</summary>
     public static string? ForbiddenWord(string code, IReadOnlyList<string> forbidden) =>
         forbidden.FirstOrDefault(word => code.Contains(word, StringComparison.Ordinal));
@@ -26,7 +32,7 @@ public static class CellSource
         int hash = last.IndexOf('#');
         var expression = hash >= 0 ? last[..hash] : last;
         if (!exact && !LooksLikeExpression(expression)) return string.Join('\n', lines);
-        lines[^1] = "print(" + expression + ")";
+        lines[^1] = "print(" + expression.TrimEnd() + ")";
         return string.Join('\n', lines);
     }
 

@@ -15,7 +15,10 @@ public static class ToolOutputFormatter
         CellOutcome.Success => SuccessText(result),
         CellOutcome.TimedOut => preset.RenderTimeoutMessage(),
         CellOutcome.Refused => $"{result.RefusedWord} is not allowed",
-        CellOutcome.Error or CellOutcome.Crashed => ErrorText(result.Traceback ?? result.Stderr, result.ScriptName, preset.ErrorFormat),
+        CellOutcome.Error => ErrorText(result.Traceback ?? result.Stderr, result.ScriptName, preset.ErrorFormat),
+        // A process that died shows what it wrote on stderr, as the reference's python3 would (usually nothing); other
+        // formats say how it ended.
+        CellOutcome.Crashed => ErrorText(preset.ErrorFormat == ErrorFormat.FilteredTraceback ? result.Stderr : result.Traceback ?? result.Stderr, result.ScriptName, preset.ErrorFormat),
         _ => throw new ArgumentOutOfRangeException(nameof(result)),
     };
 

@@ -197,10 +197,7 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
         candidate.Status = CandidateStatus.Executing;
         run.Publish(new CodeSubmitted(candidate.Index, attempt.Number, round, code));
 
-        var forbidden = CellSource.ForbiddenWord(code, preset.ForbiddenWords);
-        var result = forbidden is not null
-            ? new CellResult { Outcome = CellOutcome.Refused, RefusedWord = forbidden }
-            : await session.RunAsync(code, ct).ConfigureAwait(false);
+        var result = await CellSource.RunAsync(session, code, preset, ct).ConfigureAwait(false);
         attempt.Executions++;
         candidate.ExecutionSeconds += result.Elapsed.TotalSeconds;
 
