@@ -24,8 +24,11 @@ public static class Estimators
         return 1.0 - fail;
     }
 
-    /// <summary>The expected correctness of the majority of a k-subset; ties go to the answer seen first (retired earliest).</summary>
-    public static double MajorityAtK(IReadOnlyList<Sample> samples, Func<string, bool> isCorrect, int k, int seed = 1)
+    /// <summary>
+    /// The expected correctness of the majority of a k-subset; ties go to the answer seen first (retired earliest); a
+    /// subset with no valid answer votes the <paramref name="fallback"/> (Numina's "0"), as a run does.
+    /// </summary>
+    public static double MajorityAtK(IReadOnlyList<Sample> samples, Func<string, bool> isCorrect, int k, int seed = 1, string? fallback = null)
     {
         int n = samples.Count;
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
@@ -40,7 +43,7 @@ public static class Estimators
         {
             foreach (var subset in Subsets(n, k))
             {
-                total += Winner(ordered, subset) is { } w && Correct(w) ? 1 : 0;
+                total += (Winner(ordered, subset) ?? fallback) is { } w && Correct(w) ? 1 : 0;
                 count++;
             }
         }
@@ -52,7 +55,7 @@ public static class Estimators
             {
                 var chosen = Enumerable.Range(0, n).OrderBy(_ => random.Next()).Take(k).Order().ToArray();
                 chosen.CopyTo(pick, 0);
-                total += Winner(ordered, pick) is { } w && Correct(w) ? 1 : 0;
+                total += (Winner(ordered, pick) ?? fallback) is { } w && Correct(w) ? 1 : 0;
                 count++;
             }
         }

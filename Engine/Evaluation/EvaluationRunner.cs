@@ -46,6 +46,9 @@ public sealed record ProblemResult
     public string RunId { get; init; } = "";
     public string? Majority { get; init; }
     public bool MajorityCorrect { get; init; }
+    /// <summary>The preset's answer when no candidate gave a valid one (it counts, and is graded, as the vote's).</summary>
+    public string? Fallback { get; init; }
+    public bool FallbackCorrect { get; init; }
     public string? FirstSample { get; init; }
     public bool FirstSampleCorrect { get; init; }
     public string? GreedyAnswer { get; init; }
@@ -131,11 +134,13 @@ public sealed class EvaluationRunner(ILanguageModel model, ICodeExecutor executo
 
         if (plan.GroupEquivalentAnswers)
             candidates = await GroupAsync(candidates, equivalence, ct).ConfigureAwait(false);
-        // The run's own vote (with the preset's tie rule), unless equal answers were regrouped after the run.
-        var majority = plan.GroupEquivalentAnswers
+        // The run's own vote (with the preset's tie rule), unless equal answers were regrouped after the run; with no
+        // valid answer at all, the preset's fallback ("0" for Numina) — the run's answer, graded like any other (spec).
+        var fallback = plan.Preset.FallbackAnswer;
+        var majority = (plan.GroupEquivalentAnswers
             ? Estimators.Winner(candidates.OrderBy(c => c.RetiredRound).ThenBy(c => c.Index).Select(c => new Sample(c.Answer, c.RetiredRound, c.Index)).ToList(),
                 Enumerable.Range(0, candidates.Count).ToList())
-            : record.Vote.Winner;
+            : record.Vote.Winner) ?? fallback;
 
         string? greedyAnswer = null;
         bool? greedyCorrect = null;
@@ -146,7 +151,7 @@ public sealed class EvaluationRunner(ILanguageModel model, ICodeExecutor executo
                 RunId = request.RunId + "-greedy",
                 Settings = request.Settings with { Decoding = request.Settings.Decoding with { Width = 1, Temperature = 0 } },
             }, ct).ConfigureAwait(false);
-            greedyAnswer = greedy.Vote.Winner;
+            greedyAnswer = greedy.Vote.Winner ?? fallback;
             greedyCorrect = await Grade(greedyAnswer).ConfigureAwait(false);
         }
 
@@ -155,6 +160,7 @@ public sealed class EvaluationRunner(ILanguageModel model, ICodeExecutor executo
         {
             Fingerprint = fingerprint, Id = problem.Id, Reference = problem.Answer, Fields = problem.Fields, RunId = record.Id,
             Majority = majority, MajorityCorrect = await Grade(majority).ConfigureAwait(false),
+            Fallback = fallback, FallbackCorrect = fallback is not null && await Grade(fallback).ConfigureAwait(false),
             FirstSample = first?.Answer, FirstSampleCorrect = candidates.FirstOrDefault()?.Correct ?? false,
             GreedyAnswer = greedyAnswer, GreedyCorrect = greedyCorrect,
             Candidates = candidates, Restarts = record.Restarts, Prunes = record.Candidates.Count(c => c.Status == CandidateStatus.Pruned),

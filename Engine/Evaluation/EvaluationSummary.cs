@@ -30,11 +30,13 @@ public sealed record EvaluationSummary
         {
             var samples = r.Candidates.Select(c => new Sample(c.Answer, c.RetiredRound, c.Index)).ToList();
             var correct = r.Candidates.Where(c => c.Answer is not null).GroupBy(c => c.Answer!).ToDictionary(g => g.Key, g => g.First().Correct);
+            // A subset with no valid answer votes the preset's fallback, graded as the run grades it.
+            if (r.Fallback is { } fallback) correct.TryAdd(fallback, r.FallbackCorrect);
             int c = r.Candidates.Count(x => x.Correct);
             for (int k = 1; k <= n; k++)
             {
                 pass[k - 1] += Estimators.PassAtK(r.Candidates.Count, c, k);
-                maj[k - 1] += Estimators.MajorityAtK(samples, a => correct.GetValueOrDefault(a), k);
+                maj[k - 1] += Estimators.MajorityAtK(samples, a => correct.GetValueOrDefault(a), k, fallback: r.Fallback);
             }
         }
         var greedy = results.Where(r => r.GreedyCorrect is not null).ToList();
@@ -45,7 +47,7 @@ public sealed record EvaluationSummary
             MajorityAccuracy = results.Average(r => r.MajorityCorrect ? 1.0 : 0.0),
             GreedyAccuracy = greedy.Count > 0 ? greedy.Average(r => r.GreedyCorrect == true ? 1.0 : 0.0) : null,
             FirstSampleAccuracy = results.Average(r => r.FirstSampleCorrect ? 1.0 : 0.0),
-            NoAnswerRate = results.Average(r => r.Majority is null ? 1.0 : 0.0),
+            NoAnswerRate = results.Average(r => r.Candidates.All(c => c.Answer is null) ? 1.0 : 0.0),
             PassAtK = pass.Select(x => x / results.Count).ToList(),
             MajorityAtK = maj.Select(x => x / results.Count).ToList(),
             RestartsPerProblem = results.Average(r => r.Restarts),

@@ -27,6 +27,12 @@ public sealed class RunControl
 
     public SteeringChange SetTopP(double topP) => Target().SetSampling(null, topP);
 
+    /// <summary>The running run's steering, as a caller that looked it up just before the run ended still holds it.</summary>
+    internal ISteerable? Attached
+    {
+        get { lock (_gate) return _run; }
+    }
+
     internal void Attach(ISteerable run)
     {
         lock (_gate) _run = run;

@@ -83,9 +83,12 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
 
                 switch (verdict.Kind)
                 {
+                    case DecisionKind.Restart when lastRound:
+                        // No round is left for a new attempt: the candidate ends unanswered, for the restart's reason.
+                        run.Unanswered(candidate, round, verdict.Reason);
+                        return;
                     case DecisionKind.Restart:
                         run.Publish(new CandidateRestarted(candidate.Index, round, attempt.Number + 1, verdict.Reason));
-                        if (lastRound) break; // no round left for a new attempt
                         sequence.Dispose();
                         await session.ResetAsync(ct).ConfigureAwait(false);
                         sequence = run.StartAttempt(prompt, candidate, firstRound: round + 1);
@@ -134,6 +137,7 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
         private readonly object _gate = new();
         private readonly List<Task> _tasks = [];
         private readonly Dictionary<int, CancellationTokenSource> _stops = [];
+        private bool _finished; // set with the last candidate: the prompt is disposed next, so nothing may start after
 
         public void Start(Candidate candidate)
         {
@@ -156,6 +160,7 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
                 lock (_gate)
                     if (_tasks.Count == snapshot.Length)
                     {
+                        _finished = true;
                         foreach (var stop in _stops.Values) stop.Dispose();
                         return;
                     }
@@ -166,6 +171,7 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
         {
             lock (_gate)
             {
+                if (_finished) throw new InvalidOperationException("The run has finished: N can no longer be changed.");
                 var all = run.CandidatesSnapshot();
                 var kept = all.Where(c => c.PruneReason != PruneReason.RemovedByResearcher).ToList();
                 var removed = kept.Where(c => !c.IsFinished).OrderByDescending(c => c.Index).Take(Math.Max(0, kept.Count - width)).ToList();

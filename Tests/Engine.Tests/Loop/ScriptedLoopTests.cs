@@ -122,13 +122,19 @@ public class ScriptedLoopTests
     {
         // Golden case: a transcript whose only answer is \boxed{3} with no code block is restarted, never counted.
         var model = new ScriptedModel(_ => "The answer is \\boxed{3}.");
-        var (record, _) = await Run(model, width: 2, depth: 3);
+        var (record, events) = await Run(model, width: 2, depth: 3);
         Assert.All(record.Candidates, c =>
         {
             Assert.Equal(CandidateStatus.Unanswered, c.Status);
             Assert.Equal(3, c.Attempts.Count);
             Assert.Null(c.Answer);
         });
+        // Rounds 1 and 2 restart; round 3 is the last, so no attempt follows and no restart is published for one:
+        // the candidate ends unanswered for the restart's reason.
+        Assert.Equal(4, events.OfType<CandidateRestarted>().Count());
+        Assert.All(events.OfType<CandidateRestarted>(), r => Assert.True(r.Round < 3));
+        Assert.All(events.OfType<CandidateUnanswered>(), u => Assert.Equal((3, DecisionReason.NoCodeBlock), (u.Round, u.Reason)));
+        Assert.Equal(2, events.OfType<CandidateUnanswered>().Count());
         Assert.Equal(0, record.Vote.ValidVotes);
         Assert.Equal("0", record.Answer);
     }

@@ -152,4 +152,23 @@ public class SteeringTests
         var e = Assert.Throws<InvalidOperationException>(() => control.SetWidth(3));
         Assert.Contains("not running", e.Message);
     }
+
+    [Fact]
+    public async Task Steering_N_in_the_instant_the_run_finishes_is_refused_and_starts_nothing()
+    {
+        // A caller that looked the run up just before it ended (a click racing the last candidate) still holds its
+        // steering; raising N then must not fork a candidate from the prompt the run is disposing.
+        var model = SlowModel();
+        ISteerable? held = null;
+        var (record, _, error) = await Run(model, width: 2, depth: 4, e => e is CodeSubmitted, c => held = c.Attached);
+        Assert.Null(error);
+        Assert.NotNull(held);
+        int forks = model.ForkCount;
+
+        var refused = Assert.Throws<InvalidOperationException>(() => held!.SetWidth(3));
+        Assert.Contains("finished", refused.Message);
+        Assert.Equal(forks, model.ForkCount);
+        Assert.Equal(2, record.Candidates.Count);
+        Assert.Empty(record.Steering);
+    }
 }

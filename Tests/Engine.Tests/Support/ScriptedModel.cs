@@ -41,14 +41,17 @@ public sealed class ScriptedModel(Func<ScriptCall, string> script) : ILanguageMo
         public int TokenCount => text.Length;
         public SequencePlan Plan { get; } = new() { Requested = options.Sequences };
 
+        private bool _disposed;
+
         public ISequence Fork(SamplingSettings sampling)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this); // as a real backend's freed prompt state would
             Interlocked.Increment(ref model.ForkCount);
             Interlocked.Increment(ref model.LiveSequences);
             return new Sequence(model, text, sampling);
         }
 
-        public void Dispose() { }
+        public void Dispose() => _disposed = true;
     }
 
     private sealed class Sequence(ScriptedModel model, string prompt, SamplingSettings sampling) : ISequence
