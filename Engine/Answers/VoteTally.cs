@@ -3,15 +3,19 @@ using Numina.Engine.Presets;
 
 namespace Numina.Engine.Answers;
 
-/// <summary>One candidate's vote: its answer value (after the policy) and when it retired.</summary>
-public sealed record Ballot(int CandidateIndex, int RetiredRound, string? Value);
+/// <summary>One candidate's vote: its answer value (after the policy), when it retired, and its weight (1 unless a weighted vote).</summary>
+public sealed record Ballot(int CandidateIndex, int RetiredRound, string? Value, double Weight = 1);
 
-/// <summary>All candidates behind one answer value.</summary>
-public sealed record VoteBucket(string Answer, int Count, IReadOnlyList<int> Candidates);
+/// <summary>All candidates behind one answer value, and the sum of their weights (their count in a plain vote).</summary>
+public sealed record VoteBucket(string Answer, int Count, IReadOnlyList<int> Candidates)
+{
+    public double Weight { get; init; } = Count;
+}
 
 /// <summary>
 /// The majority vote. Ballots are ordered by the round in which their candidate retired, then by candidate index,
-/// so "first seen" is deterministic whatever the scheduling. Buckets are listed by count, ties by the tie rule.
+/// so "first seen" is deterministic whatever the scheduling. Buckets are listed by weight (the count, in a plain
+/// vote), ties by the tie rule.
 /// </summary>
 public sealed record VoteTally
 {
@@ -29,6 +33,7 @@ public sealed record VoteTally
         var ordered = ballots.OrderBy(b => b.RetiredRound).ThenBy(b => b.CandidateIndex).ToList();
         var firstSeen = new Dictionary<string, int>();
         var members = new Dictionary<string, List<int>>();
+        var weights = new Dictionary<string, double>();
         int invalid = 0;
         foreach (var ballot in ordered)
         {
@@ -39,16 +44,18 @@ public sealed record VoteTally
                 firstSeen[ballot.Value] = firstSeen.Count;
             }
             list.Add(ballot.CandidateIndex);
+            weights[ballot.Value] = weights.GetValueOrDefault(ballot.Value) + ballot.Weight;
         }
 
-        IEnumerable<string> answers = members.Keys.OrderByDescending(a => members[a].Count);
+        // Weights are summed in ballot order, so equal sums compare equal whatever the scheduling.
+        IEnumerable<string> answers = members.Keys.OrderByDescending(a => weights[a]);
         answers = tieRule switch
         {
             TieRule.FirstSeen => ((IOrderedEnumerable<string>)answers).ThenBy(a => firstSeen[a]),
             TieRule.Larger => ((IOrderedEnumerable<string>)answers).ThenByDescending(NumericKey).ThenBy(a => firstSeen[a]),
             _ => throw new ArgumentOutOfRangeException(nameof(tieRule)),
         };
-        var buckets = answers.Select(a => new VoteBucket(a, members[a].Count, members[a])).ToList();
+        var buckets = answers.Select(a => new VoteBucket(a, members[a].Count, members[a]) { Weight = weights[a] }).ToList();
         return new VoteTally
         {
             Buckets = buckets,

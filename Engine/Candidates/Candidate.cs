@@ -31,6 +31,12 @@ public enum PruneReason
     AnswerWithoutExecutedCode,
     /// <summary>The researcher lowered N while it ran.</summary>
     RemovedByResearcher,
+    /// <summary>An early-stop policy ended the run before it finished (it may never have started).</summary>
+    StoppedEarly,
+    /// <summary>The run's time budget was spent before it finished.</summary>
+    TimeBudget,
+    /// <summary>Confidence pruning: its recent tokens were less sure than the calibrated threshold.</summary>
+    LowConfidence,
 }
 
 /// <summary>One try of a candidate from the bare prompt; a restart begins a new attempt with a new seed.</summary>
@@ -41,6 +47,10 @@ public sealed class Attempt
     public int FirstRound { get; init; }
     public List<Segment> Segments { get; init; } = [];
     public int Executions { get; set; }
+    /// <summary>The mean probability of the tokens sampled in this attempt (the confidence-weighted vote's weight).</summary>
+    public double? Confidence { get; set; }
+    /// <summary>The lowest mean over a window of its tokens (confidence pruning's measure; the mean for a short attempt).</summary>
+    public double? LowestWindowConfidence { get; set; }
     public bool HasOutput => Segments.Any(s => s.Kind is SegmentKind.Output or SegmentKind.Traceback);
 
     /// <summary>The transcript after the prompt.</summary>

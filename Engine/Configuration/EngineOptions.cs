@@ -19,6 +19,8 @@ public sealed record EngineOptions
     public required string DefaultPreset { get; init; }
     /// <summary><c>Engine:Defaults</c>: decoding values set in the configuration, over every preset's own.</summary>
     public DecodingDefaults ConfiguredDecoding { get; init; } = new();
+    /// <summary><c>Engine:Defaults:Policies</c>: the policy values it sets, over each preset's own.</summary>
+    public Func<Policies.RunPolicies, Policies.RunPolicies> ConfiguredPolicies { get; init; } = p => p;
     public ExecutionMode Execution { get; init; } = ExecutionMode.Stateless;
     public AnswerPolicy? AnswerPolicy { get; init; }
     public ulong? Seed { get; init; }
@@ -45,6 +47,7 @@ public sealed record EngineOptions
         Decoding = Layer(preset.Defaults, ConfiguredDecoding, model?.Defaults) with { Seed = Seed },
         Execution = Execution,
         AnswerPolicy = AnswerPolicy,
+        Policies = ConfiguredPolicies(preset.Policies),
     };
 
     /// <summary>
@@ -99,7 +102,11 @@ public sealed record EngineOptions
         var problems = new List<string>();
 
         var defaults = engine.GetSection("Defaults");
-        var configured = Bind(defaults, new DecodingDefaults(), problems, "Engine:Defaults", ["Preset", "Model", "Execution", "AnswerPolicy", "Seed"]);
+        var configured = Bind(defaults, new DecodingDefaults(), problems, "Engine:Defaults", ["Preset", "Model", "Execution", "AnswerPolicy", "Seed", "Policies"]);
+        var policySection = defaults.GetSection("Policies");
+        Func<Policies.RunPolicies, Policies.RunPolicies> configuredPolicies = policySection.Exists()
+            ? p => Bind(policySection, p with { }, problems, "Engine:Defaults:Policies")
+            : p => p;
         var execution = Enum<ExecutionMode>(defaults["Execution"], ExecutionMode.Stateless, "Engine:Defaults:Execution", problems);
         AnswerPolicy? policy = defaults["AnswerPolicy"] is { Length: > 0 } p
             ? Enum(p, Answers.AnswerPolicy.AimoInteger, "Engine:Defaults:AnswerPolicy", problems)
@@ -172,6 +179,8 @@ public sealed record EngineOptions
                 var settings = Layer(preset.Defaults, configured, model?.Defaults);
                 layered.AddRange(SettingsValidator.Check(settings).Select(x => ($"preset {preset.Name}{(model is null ? "" : $" on model {model.Name}")}", x)));
             }
+        foreach (var preset in presets)
+            layered.AddRange(configuredPolicies(preset.Policies).Check().Select(x => ($"preset {preset.Name}", $"policies: {x}")));
         problems.AddRange(layered.GroupBy(x => x.Problem).Select(g => $"Engine:Defaults and the presets' and models' defaults: {g.Key} (for {string.Join(", ", g.Select(x => x.Where).Distinct())})"));
         if (problems.Count > 0) throw new InvalidSettingsException(problems);
 
@@ -181,6 +190,7 @@ public sealed record EngineOptions
             Defaults = new RunSettings(),
             DefaultPreset = defaultPreset,
             ConfiguredDecoding = configured,
+            ConfiguredPolicies = configuredPolicies,
             Execution = execution,
             AnswerPolicy = policy,
             Seed = seed,
@@ -229,6 +239,7 @@ public sealed record EngineOptions
             ? (T)(object)(preset with
             {
                 Defaults = preset.Defaults with { },
+                Policies = preset.Policies with { },
                 Chat = preset.Chat is { } chat ? chat with { Turns = chat.Turns is { } turns ? turns with { } : null } : null,
             })
             : target;

@@ -1,10 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Numina.Engine.Answers;
 using Numina.Engine.Candidates;
 using Numina.Engine.Events;
 using Numina.Engine.Execution;
 using Numina.Engine.Models;
+using Numina.Engine.Policies;
 using Numina.Engine.Presets;
 using Numina.Engine.Problems;
 using Numina.Engine.Runs;
@@ -24,11 +26,19 @@ public sealed record EvaluationPlan
     public bool Greedy { get; init; } = true;
     /// <summary>Count symbolically equal answers as one answer in the vote (symbolic sets).</summary>
     public bool GroupEquivalentAnswers { get; init; }
+    /// <summary>
+    /// NemoSkills' AIMO-2 scheme, with the runs' time budget (<see cref="Policies.RunPolicies.TimeBudgetSeconds"/>) as
+    /// each problem's share: a problem may also spend what is in this shared buffer, and a problem that takes less than
+    /// its share leaves the rest in it for the harder ones. 0 = each problem has its share alone.
+    /// </summary>
+    public double SharedBufferSeconds { get; init; }
 
     /// <summary>Settings that change results; a results file made with others cannot be resumed.</summary>
     public string Fingerprint()
     {
-        var text = JsonSerializer.Serialize(new { Dataset.Name, Policy, Preset, Settings, Greedy, GroupEquivalentAnswers }, RunRecord.JsonOptions);
+        var text = SharedBufferSeconds > 0
+            ? JsonSerializer.Serialize(new { Dataset.Name, Policy, Preset, Settings, Greedy, GroupEquivalentAnswers, SharedBufferSeconds }, RunRecord.JsonOptions)
+            : JsonSerializer.Serialize(new { Dataset.Name, Policy, Preset, Settings, Greedy, GroupEquivalentAnswers }, RunRecord.JsonOptions);
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16].ToLowerInvariant();
     }
 }
@@ -58,6 +68,15 @@ public sealed record ProblemResult
     public int Prunes { get; init; }
     public int Tokens { get; init; }
     public double Seconds { get; init; }
+    /// <summary>The decoding policies of the run, in words ("none" for plain SC-TIR).</summary>
+    public string Policies { get; init; } = "none";
+    /// <summary>The time this problem was allowed (its share and the buffer then); null without a time budget.</summary>
+    public double? BudgetSeconds { get; init; }
+    /// <summary>Candidates the time budget stopped before they finished.</summary>
+    public int BudgetStopped { get; init; }
+    /// <summary>Candidates an early-stop policy stopped (some never started) and traces confidence pruning stopped.</summary>
+    public int EarlyStopped { get; init; }
+    public int ConfidenceStopped { get; init; }
     public string? Error { get; init; }
 }
 
@@ -78,11 +97,15 @@ public sealed class EvaluationRunner(ILanguageModel model, ICodeExecutor executo
         progress?.Invoke(done.Count, plan.Dataset.Problems.Count, null);
         await using var equivalence = new SymbolicEquivalence(executor);
         var loop = new SctirLoop(model, executor);
+        // The shared buffer as the problems already done left it (a resumed evaluation goes on with the same buffer).
+        double share = plan.Settings.Policies.TimeBudgetSeconds, buffer = plan.SharedBufferSeconds;
         foreach (var problem in plan.Dataset.Problems)
         {
-            if (done.ContainsKey(problem.Id)) continue;
+            if (done.TryGetValue(problem.Id, out var earlier)) { buffer += share - earlier.Seconds; continue; }
             ct.ThrowIfCancellationRequested();
-            var result = await SolveAsync(loop, plan, problem, fingerprint, equivalence, ct).ConfigureAwait(false);
+            double? budget = share > 0 ? share + (plan.SharedBufferSeconds > 0 ? Math.Max(0, buffer) : 0) : null;
+            var result = await SolveAsync(loop, plan, problem, fingerprint, equivalence, budget, ct).ConfigureAwait(false);
+            buffer += share - result.Seconds;
             await File.AppendAllTextAsync(resultsPath, JsonSerializer.Serialize(result, LineOptions) + "\n", ct).ConfigureAwait(false);
             results.Add(result);
             progress?.Invoke(results.Count, plan.Dataset.Problems.Count, result);
@@ -115,14 +138,19 @@ public sealed class EvaluationRunner(ILanguageModel model, ICodeExecutor executo
 
     private static bool IsLastLine(string path, int line) => File.ReadLines(path).Count() == line;
 
-    private async Task<ProblemResult> SolveAsync(SctirLoop loop, EvaluationPlan plan, EvalProblem problem, string fingerprint, SymbolicEquivalence equivalence, CancellationToken ct)
+    private async Task<ProblemResult> SolveAsync(SctirLoop loop, EvaluationPlan plan, EvalProblem problem, string fingerprint, SymbolicEquivalence equivalence,
+        double? budget, CancellationToken ct)
     {
         var seed = Seeds.ForAttempt(plan.Settings.Decoding.Seed ?? 0, StableHash(problem.Id), 0);
         var request = new RunRequest
         {
             Problem = Problem.Create(problem.Problem, problem.Id, problem.Answer, plan.Dataset.Name),
             Preset = plan.Preset,
-            Settings = plan.Settings with { Decoding = plan.Settings.Decoding with { Seed = seed }, AnswerPolicy = Dataset.VotePolicy(plan.Policy) },
+            Settings = plan.Settings with
+            {
+                Decoding = plan.Settings.Decoding with { Seed = seed }, AnswerPolicy = Dataset.VotePolicy(plan.Policy),
+                Policies = plan.Settings.Policies with { TimeBudgetSeconds = budget ?? plan.Settings.Policies.TimeBudgetSeconds },
+            },
             RunId = Guid.NewGuid().ToString("N")[..12],
         };
         var record = await RecordedRunAsync(loop, request, ct).ConfigureAwait(false);
@@ -149,13 +177,19 @@ public sealed class EvaluationRunner(ILanguageModel model, ICodeExecutor executo
             var greedy = await RecordedRunAsync(loop, request with
             {
                 RunId = request.RunId + "-greedy",
-                Settings = request.Settings with { Decoding = request.Settings.Decoding with { Width = 1, Temperature = 0 } },
+                // The baseline decodes alone and to the end: only the hint (part of what the model reads) stays on.
+                Settings = request.Settings with
+                {
+                    Decoding = request.Settings.Decoding with { Width = 1, Temperature = 0 },
+                    Policies = new RunPolicies { RemainingCallsHint = request.Settings.Policies.RemainingCallsHint },
+                },
             }, ct).ConfigureAwait(false);
             greedyAnswer = greedy.Vote.Winner ?? fallback;
             greedyCorrect = await Grade(greedyAnswer).ConfigureAwait(false);
         }
 
         var first = record.Candidates.FirstOrDefault();
+        int Stopped(PruneReason reason) => record.Candidates.Count(c => c.PruneReason == reason);
         return new ProblemResult
         {
             Fingerprint = fingerprint, Id = problem.Id, Reference = problem.Answer, Fields = problem.Fields, RunId = record.Id,
@@ -163,8 +197,10 @@ public sealed class EvaluationRunner(ILanguageModel model, ICodeExecutor executo
             Fallback = fallback, FallbackCorrect = fallback is not null && await Grade(fallback).ConfigureAwait(false),
             FirstSample = first?.Answer, FirstSampleCorrect = candidates.FirstOrDefault()?.Correct ?? false,
             GreedyAnswer = greedyAnswer, GreedyCorrect = greedyCorrect,
-            Candidates = candidates, Restarts = record.Restarts, Prunes = record.Candidates.Count(c => c.Status == CandidateStatus.Pruned),
+            Candidates = candidates, Restarts = record.Restarts, Prunes = Stopped(PruneReason.AnswerWithoutExecutedCode),
             Tokens = record.GeneratedTokens + record.AppendedTokens, Seconds = record.ElapsedSeconds, Error = record.Error,
+            Policies = request.Settings.Policies.ToString(), BudgetSeconds = budget, BudgetStopped = Stopped(PruneReason.TimeBudget), EarlyStopped = Stopped(PruneReason.StoppedEarly),
+            ConfidenceStopped = Stopped(PruneReason.LowConfidence),
         };
     }
 

@@ -24,6 +24,7 @@ namespace Numina.Engine.Events;
 [JsonDerivedType(typeof(VoteUpdated), "vote-updated")]
 [JsonDerivedType(typeof(SettingsChanged), "settings-changed")]
 [JsonDerivedType(typeof(CandidateAdded), "candidate-added")]
+[JsonDerivedType(typeof(PolicyActed), "policy-acted")]
 [JsonDerivedType(typeof(RunFinished), "run-finished")]
 [JsonDerivedType(typeof(RunCancelled), "run-cancelled")]
 [JsonDerivedType(typeof(RunFailed), "run-failed")]
@@ -34,7 +35,8 @@ public abstract record RunEvent
     public string RunId { get; init; } = "";
 }
 
-public sealed record RunStarted(int Width, int Depth, ulong Seed, string Preset, string Prompt, int PromptTokens) : RunEvent;
+/// <summary><see cref="Policies"/>: the decoding policies that are on, in words ("none" for Numina).</summary>
+public sealed record RunStarted(int Width, int Depth, ulong Seed, string Preset, string Prompt, int PromptTokens, string Policies = "none") : RunEvent;
 
 /// <summary>New model text for a candidate; <see cref="Probabilities"/> has one entry per token when the backend reports them.</summary>
 public sealed record TextDelta(int Candidate, int Attempt, int Round, string Text, IReadOnlyList<float>? Probabilities = null) : RunEvent;
@@ -61,6 +63,9 @@ public sealed record SettingsChanged(string Setting, string From, string To, IRe
 
 /// <summary>A candidate forked from the prompt after the start (N was raised).</summary>
 public sealed record CandidateAdded(int Candidate) : RunEvent;
+
+/// <summary>A decoding policy acted: stopped the run or a candidate, calibrated a threshold, grouped an answer.</summary>
+public sealed record PolicyActed(string Policy, string Message, IReadOnlyList<int> Candidates) : RunEvent;
 
 public sealed record RunFinished(string? Answer, VoteTally Tally, bool? Correct) : RunEvent;
 

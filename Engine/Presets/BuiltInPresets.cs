@@ -1,4 +1,5 @@
 using Numina.Engine.Answers;
+using Numina.Engine.Policies;
 using Numina.Engine.Prompts;
 using Numina.Engine.Settings;
 
@@ -96,6 +97,9 @@ public static class BuiltInPresets
         RestartWhenUnfinished = false,
         Normalizer = AnswerNormalization.Minerva,
         Defaults = new DecodingDefaults { Width = 16, Depth = 9, Temperature = 0.6, TopP = 0.95, MaxNewTokensPerRound = 32768, ContextSize = 34816 },
+        // Their TIR models were trained and evaluated with the hint (add_remaining_code_executions); the AIMO-2
+        // submission cancelled the rest once the first answers agreed (spec: 4-5 of 16).
+        Policies = new RunPolicies { RemainingCallsHint = true, StopWhenFirstAgree = 4 },
     };
 
     public static IReadOnlyList<Preset> All { get; } = [Numina, QwenMath, ToRA, NemoSkills];

@@ -62,6 +62,8 @@ public sealed record Preset
 
     // --- Decoding defaults of the system (a run takes them unless the configuration, the model entry or the researcher says otherwise) ---
     public Settings.DecodingDefaults Defaults { get; init; } = new();
+    /// <summary>The decoding policies the system used (early stop, weighted votes, ...); all off for Numina.</summary>
+    public Policies.RunPolicies Policies { get; init; } = new();
 
     // --- Code blocks and stopping ---
     public string CodeOpen { get; init; } = "```python";
@@ -91,6 +93,17 @@ public sealed record Preset
     public double TimeoutSeconds { get; init; } = 5;
     /// <summary>Most code executions per candidate attempt; null = only depth M limits them.</summary>
     public int? MaxCodeExecutions { get; init; }
+    /// <summary>
+    /// The remaining-code-calls hint (a policy), appended after a code output: "{remaining}" is replaced by the count.
+    /// NemoSkills' words, which its models were trained on.
+    /// </summary>
+    public string RemainingCallsHint { get; init; } =
+        "```system\nRemaining code executions: {remaining}. You will not be able to call code when you run out of executions, so use it wisely. " +
+        "Note that you can still continue solving the problem without code after that.\n```\n";
+    /// <summary>The hint once no execution is left.</summary>
+    public string NoCallsLeftHint { get; init; } =
+        "```system\nYou have run out of code executions! You can no longer write or execute code. " +
+        "Now you should continue solving the problem by relying on your mathematical reasoning and analytical skills.\n```\n";
 
     // --- Answers ---
     /// <summary>The answer is looked for in this many last characters of the transcript.</summary>
@@ -144,6 +157,9 @@ public sealed record Preset
             problems.Add($"Preset '{Name}': the timeout must be more than 0 and at most 3600 seconds (got {TimeoutSeconds}).");
         if (AnswerSearchWindow < 1) problems.Add($"Preset '{Name}': the answer search window must be at least 1 character.");
         if (MaxCodeExecutions is < 0) problems.Add($"Preset '{Name}': max code executions cannot be negative.");
+        if (!RemainingCallsHint.Contains("{remaining}", StringComparison.Ordinal))
+            problems.Add($"Preset '{Name}': the remaining-code-calls hint must contain {{remaining}}.");
+        problems.AddRange(Policies.Check().Select(p => $"Preset '{Name}' policies: {p}"));
         return problems;
     }
 }

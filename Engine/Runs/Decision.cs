@@ -23,6 +23,12 @@ public enum DecisionReason
     StopWithoutCode,
     /// <summary>The researcher removed the candidate.</summary>
     RemovedByResearcher,
+    /// <summary>An early-stop policy ended the run.</summary>
+    StoppedEarly,
+    /// <summary>The run's time budget was spent.</summary>
+    TimeBudget,
+    /// <summary>Confidence pruning stopped the trace.</summary>
+    LowConfidence,
 }
 
 /// <summary>One entry of a run's decision log.</summary>

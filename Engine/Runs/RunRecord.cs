@@ -37,6 +37,8 @@ public sealed class RunRecord
     public List<Decision> Decisions { get; init; } = [];
     /// <summary>Changes the researcher made while the run ran (N, M, temperature, top_p), in order.</summary>
     public List<SteeringChange> Steering { get; init; } = [];
+    /// <summary>What the decoding policies did (early stops, pruned traces, the calibrated threshold, groupings), in order.</summary>
+    public List<Policies.PolicyAction> PolicyActions { get; init; } = [];
     public VoteTally Vote { get; set; } = VoteTally.Empty;
     /// <summary>The winner, or the preset's fallback ("0" for Numina) when no candidate gave a valid answer.</summary>
     public string? Answer { get; set; }

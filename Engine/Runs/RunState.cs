@@ -3,6 +3,7 @@ using Numina.Engine.Candidates;
 using Numina.Engine.Events;
 using Numina.Engine.Execution;
 using Numina.Engine.Models;
+using Numina.Engine.Policies;
 using Numina.Engine.Presets;
 using Numina.Engine.Settings;
 
@@ -22,6 +23,7 @@ internal sealed class RunState
     public RunRecord Record { get; }
     public Preset Preset => Record.Preset;
     public RunSettings Settings => Record.Settings;
+    public RunPolicies Policies => Record.Settings.Policies;
     private DecodingSettings _decoding;
     private readonly Dictionary<int, ISequence> _sequences = [];
 
@@ -123,13 +125,34 @@ internal sealed class RunState
         return record;
     }
 
-    public void Removed(Candidate candidate, int round)
+    /// <summary>
+    /// A candidate stopped before it finished — by the researcher (N lowered) or by a policy — with what it had
+    /// written in the interrupted round kept in its transcript and counted in its tokens.
+    /// </summary>
+    public void Stopped(Candidate candidate, int round, PruneReason reason, string partialText, int partialTokens)
     {
+        if (candidate.Attempts.Count > 0 && partialText.Length > 0)
+            candidate.Current.AddModelText(partialText, round, Preset.CodeOpen, Preset.CodeClose);
+        candidate.GeneratedTokens += partialTokens;
         candidate.Status = CandidateStatus.Pruned;
-        candidate.PruneReason = PruneReason.RemovedByResearcher;
-        lock (_gate) Record.Decisions.Add(new Decision(candidate.Index, candidate.Attempts.Count - 1, round, DecisionKind.Prune, DecisionReason.RemovedByResearcher, DateTimeOffset.UtcNow));
-        Publish(new CandidatePruned(candidate.Index, round, PruneReason.RemovedByResearcher));
+        candidate.PruneReason = reason;
+        var why = reason switch
+        {
+            PruneReason.StoppedEarly => DecisionReason.StoppedEarly,
+            PruneReason.TimeBudget => DecisionReason.TimeBudget,
+            PruneReason.LowConfidence => DecisionReason.LowConfidence,
+            _ => DecisionReason.RemovedByResearcher,
+        };
+        lock (_gate) Record.Decisions.Add(new Decision(candidate.Index, candidate.Attempts.Count - 1, round, DecisionKind.Prune, why, DateTimeOffset.UtcNow));
+        Publish(new CandidatePruned(candidate.Index, round, reason));
         PublishVote();
+    }
+
+    /// <summary>A policy acted: written to the record and published for the decision log.</summary>
+    public void PolicyActed(string policy, string message, IReadOnlyList<int> candidates)
+    {
+        lock (_gate) Record.PolicyActions.Add(new PolicyAction(policy, message, candidates, DateTimeOffset.UtcNow));
+        Publish(new PolicyActed(policy, message, candidates));
     }
 
     public void SequenceEnded(Candidate candidate)
@@ -163,15 +186,26 @@ internal sealed class RunState
         Publish(new CandidatePruned(candidate.Index, round, reason));
     }
 
-    /// <summary>Check 2's retirement: extract, normalize, apply the answer policy, then update the vote.</summary>
-    public void Retire(Candidate candidate, int round)
+    /// <summary>
+    /// Check 2's retirement: extract, normalize, apply the answer policy, join an equal earlier answer when answers
+    /// are grouped, then update the vote.
+    /// </summary>
+    public async Task RetireAsync(Candidate candidate, int round, AnswerGrouping? grouping, CancellationToken ct)
     {
         var raw = AnswerExtractor.Extract(candidate.Transcript(Record.Prompt), Preset.AnswerSearchWindow, Preset.Normalizer);
         candidate.RawAnswer = raw;
         candidate.NormalizedAnswer = raw is null ? null : AnswerNormalizer.Normalize(raw, Preset.Normalizer);
-        candidate.Answer = AnswerPolicies.Apply(Record.AnswerPolicy, candidate.NormalizedAnswer);
+        var answer = AnswerPolicies.Apply(Record.AnswerPolicy, candidate.NormalizedAnswer);
+        if (grouping is not null && answer is not null)
+        {
+            var canonical = await grouping.CanonicalAsync(answer, ct).ConfigureAwait(false);
+            if (canonical != answer) PolicyActed("symbolic grouping", $"candidate {candidate.Index}'s {answer} votes as {canonical}", [candidate.Index]);
+            answer = canonical;
+        }
+        candidate.Answer = answer;
         candidate.AnsweredRound = round;
         candidate.Status = CandidateStatus.Answered;
+        if (answer is not null) lock (_gate) _arrived.Add(answer);
         Publish(new CandidateAnswered(candidate.Index, round, raw, candidate.NormalizedAnswer, candidate.Answer));
         PublishVote();
     }
@@ -194,10 +228,19 @@ internal sealed class RunState
         Publish(new VoteUpdated(tally));
     }
 
+    /// <summary>The vote now, and the valid answers in the order they came (the early-stop rules read both).</summary>
+    public (VoteTally Tally, IReadOnlyList<string> Arrived, int Unfinished) VoteNow()
+    {
+        lock (_gate) return (Record.Vote, _arrived.ToList(), Record.Candidates.Count(c => !c.IsFinished));
+    }
+
+    private readonly List<string> _arrived = []; // valid answers in the order they came in time (not in rounds)
+
     private VoteTally CountVotes() => VoteTally.Count(
         Record.Candidates.ToList().Where(c => c.Status == CandidateStatus.Answered)
-            .Select(c => new Ballot(c.Index, c.AnsweredRound ?? int.MaxValue, c.Answer)),
-        Preset.TieRule);
+            .Select(c => new Ballot(c.Index, c.AnsweredRound ?? int.MaxValue, c.Answer,
+                c.Answer is { } a ? VoteWeights.Of(Policies.Vote, a, c.Current.Confidence ?? 1) : 1)),
+        VoteWeights.TieRuleFor(Policies.Vote, Preset.TieRule));
 
     /// <summary>Closes the record consistently whatever happened: every candidate ends in a final status.</summary>
     public RunRecord Finish(bool cancelled)

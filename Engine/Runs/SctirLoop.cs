@@ -1,8 +1,10 @@
+using System.Text;
 using Numina.Engine.Answers;
 using Numina.Engine.Candidates;
 using Numina.Engine.Events;
 using Numina.Engine.Execution;
 using Numina.Engine.Models;
+using Numina.Engine.Policies;
 using Numina.Engine.Presets;
 using Numina.Engine.Problems;
 using Numina.Engine.Prompts;
@@ -29,8 +31,8 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
     public async Task<RunRecord> RunAsync(RunRequest request, IRunEventSink events, CancellationToken cancellationToken, RunControl? control = null)
     {
         SettingsValidator.Validate(request.Settings.Decoding);
-        var presetProblems = request.Preset.Check();
-        if (presetProblems.Count > 0) throw new InvalidSettingsException(presetProblems);
+        var problems = request.Preset.Check().Concat(request.Settings.Policies.Check()).ToList();
+        if (problems.Count > 0) throw new InvalidSettingsException(problems);
 
         var run = new RunState(request, model, executor, events);
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -42,10 +44,14 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
             using var prompt = await model.EvaluatePromptAsync(rendered.Prompt, promptOptions, cancellationToken).ConfigureAwait(false);
             run.Record.PromptTokens = prompt.TokenCount;
             run.Record.SequencePlan = prompt.Plan;
-            run.Publish(new RunStarted(run.Decoding.Width, run.Decoding.Depth, run.Record.Seed, request.Preset.Name, run.Record.Prompt, prompt.TokenCount));
-            var live = new LiveRun(this, run, prompt, failure);
+            run.Publish(new RunStarted(run.Decoding.Width, run.Decoding.Depth, run.Record.Seed, request.Preset.Name, run.Record.Prompt, prompt.TokenCount,
+                run.Policies.ToString()));
+            await using var grouping = run.Policies.GroupEquivalentAnswers ? new AnswerGrouping(new SymbolicEquivalence(executor)) : null;
+            var live = new LiveRun(run, prompt, failure, grouping, RunCandidateAsync);
             foreach (var candidate in run.CandidatesSnapshot()) live.Start(candidate);
             control?.Attach(live);
+            using var budget = run.Policies.TimeBudgetSeconds > 0 ? new CancellationTokenSource(TimeSpan.FromSeconds(run.Policies.TimeBudgetSeconds)) : null;
+            using var spent = budget?.Token.Register(() => live.BudgetSpent(run.Policies.TimeBudgetSeconds));
             try { await live.WhenAllFinished().ConfigureAwait(false); }
             finally { control?.Detach(); }
         }
@@ -57,15 +63,22 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
         return run.Finish(cancellationToken.IsCancellationRequested);
     }
 
-    private async Task RunCandidateAsync(RunState run, IPromptState prompt, Candidate candidate, CancellationToken ct, CancellationTokenSource failure)
+    /// <summary>One candidate, round after round, until it answers, is pruned, or runs out of rounds.</summary>
+    private async Task RunCandidateAsync(LiveRun live, Candidate candidate, Task place, CancellationToken ct)
     {
-        var preset = run.Preset;
+        var (run, preset) = (live.Run, live.Run.Preset);
         ISequence? sequence = null;
+        bool entered = false;
+        var partial = new StringBuilder(); // the round being written, kept if the candidate is stopped mid-round
+        int partialTokens = 0;
         try
         {
+            await place.WaitAsync(ct).ConfigureAwait(false); // its turn, when at most K candidates decode at once
+            entered = true;
             await using var session = await executor.OpenSessionAsync(
                 CodeSessionOptions.From(preset, run.Settings.Execution, $"candidate {candidate.Index}"), ct).ConfigureAwait(false);
-            sequence = run.StartAttempt(prompt, candidate, firstRound: 1);
+            sequence = run.StartAttempt(live.Prompt, candidate, firstRound: 1);
+            var confidence = new SlidingConfidence(run.Policies.ConfidenceWindow);
 
             // M is read each round: the researcher may raise or lower it while the run runs.
             for (int round = 1; round <= run.Decoding.Depth; round++)
@@ -73,9 +86,18 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
                 candidate.RoundsUsed = round;
                 candidate.Status = CandidateStatus.Decoding;
                 var attempt = candidate.Current;
+                (partial.Length, partialTokens) = (0, 0);
                 var generation = await sequence.GenerateAsync(run.GenerationRequest(attempt), piece =>
-                    run.Publish(new TextDelta(candidate.Index, attempt.Number, round, piece.Text, [piece.Probability])), ct).ConfigureAwait(false);
+                {
+                    run.Publish(new TextDelta(candidate.Index, attempt.Number, round, piece.Text, [piece.Probability]));
+                    partial.Append(piece.Text);
+                    partialTokens++;
+                    confidence.Add(piece.Probability);
+                    live.Observe(candidate, confidence);
+                }, ct).ConfigureAwait(false);
+                (partial.Length, partialTokens) = (0, 0);
                 run.AddGeneration(candidate, generation, round);
+                (attempt.Confidence, attempt.LowestWindowConfidence) = (confidence.Mean, confidence.LowestOrMean);
 
                 bool lastRound = round >= run.Decoding.Depth;
                 var verdict = RoundCheck.Decide(preset, candidate.Transcript(run.Record.Prompt), generation.StopReason, lastRound);
@@ -91,13 +113,15 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
                         run.Publish(new CandidateRestarted(candidate.Index, round, attempt.Number + 1, verdict.Reason));
                         sequence.Dispose();
                         await session.ResetAsync(ct).ConfigureAwait(false);
-                        sequence = run.StartAttempt(prompt, candidate, firstRound: round + 1);
+                        sequence = run.StartAttempt(live.Prompt, candidate, firstRound: round + 1);
+                        confidence = new SlidingConfidence(run.Policies.ConfidenceWindow);
                         continue;
                     case DecisionKind.Prune:
                         run.Prune(candidate, round, PruneReason.AnswerWithoutExecutedCode);
                         return;
                     case DecisionKind.Retire:
-                        run.Retire(candidate, round);
+                        await run.RetireAsync(candidate, round, live.Grouping, ct).ConfigureAwait(false);
+                        if (candidate.Answer is not null) live.Voted(confidence);
                         return;
                     case DecisionKind.Unanswered:
                         run.Unanswered(candidate, round, verdict.Reason);
@@ -109,12 +133,14 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
             }
             run.Unanswered(candidate, candidate.RoundsUsed, DecisionReason.LastRound);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested && !failure.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested && !live.Failure.IsCancellationRequested)
         {
-            run.Removed(candidate, candidate.RoundsUsed); // only the researcher cancels one candidate alone
+            // Stopped alone: by the researcher (N lowered) or by a policy (early stop, time budget, low confidence).
+            run.Stopped(candidate, candidate.RoundsUsed, live.StopReasonOf(candidate.Index), partial.ToString(), partialTokens);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            candidate.GeneratedTokens += partialTokens;
             candidate.Status = CandidateStatus.Cancelled;
         }
         catch (Exception e)
@@ -122,77 +148,15 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
             candidate.Status = CandidateStatus.Failed;
             candidate.Error = e.Message;
             run.Fail(e);
-            await failure.CancelAsync().ConfigureAwait(false); // a failing backend fails the run
+            await live.Failure.CancelAsync().ConfigureAwait(false); // a failing backend fails the run
         }
         finally
         {
+            if (entered) live.Slots.Leave();
             run.SequenceEnded(candidate);
             sequence?.Dispose();
+            live.CandidateEnded();
         }
-    }
-
-    /// <summary>The candidates' tasks of a running run, and the steering that adds or removes them.</summary>
-    private sealed class LiveRun(SctirLoop loop, RunState run, IPromptState prompt, CancellationTokenSource failure) : ISteerable
-    {
-        private readonly object _gate = new();
-        private readonly List<Task> _tasks = [];
-        private readonly Dictionary<int, CancellationTokenSource> _stops = [];
-        private bool _finished; // set with the last candidate: the prompt is disposed next, so nothing may start after
-
-        public void Start(Candidate candidate)
-        {
-            lock (_gate)
-            {
-                var stop = CancellationTokenSource.CreateLinkedTokenSource(failure.Token);
-                _stops[candidate.Index] = stop;
-                _tasks.Add(Task.Run(() => loop.RunCandidateAsync(run, prompt, candidate, stop.Token, failure)));
-            }
-        }
-
-        /// <summary>Waits for every candidate, including those added while waiting.</summary>
-        public async Task WhenAllFinished()
-        {
-            while (true)
-            {
-                Task[] snapshot;
-                lock (_gate) snapshot = [.. _tasks];
-                await Task.WhenAll(snapshot).ConfigureAwait(false);
-                lock (_gate)
-                    if (_tasks.Count == snapshot.Length)
-                    {
-                        _finished = true;
-                        foreach (var stop in _stops.Values) stop.Dispose();
-                        return;
-                    }
-            }
-        }
-
-        public SteeringChange SetWidth(int width)
-        {
-            lock (_gate)
-            {
-                if (_finished) throw new InvalidOperationException("The run has finished: N can no longer be changed.");
-                var all = run.CandidatesSnapshot();
-                var kept = all.Where(c => c.PruneReason != PruneReason.RemovedByResearcher).ToList();
-                var removed = kept.Where(c => !c.IsFinished).OrderByDescending(c => c.Index).Take(Math.Max(0, kept.Count - width)).ToList();
-                var added = Enumerable.Range(all.Count, Math.Max(0, width - kept.Count)).ToList();
-                var change = run.Steer("N", d => d with { Width = width }, d => d.Width.ToString(), [.. added, .. removed.Select(c => c.Index)]);
-                foreach (var _ in added)
-                {
-                    var candidate = run.AddCandidate();
-                    run.Publish(new CandidateAdded(candidate.Index));
-                    Start(candidate);
-                }
-                foreach (var candidate in removed) _stops[candidate.Index].Cancel();
-                return change;
-            }
-        }
-
-        public SteeringChange SetDepth(int depth) => run.Steer("M", d => d with { Depth = depth }, d => d.Depth.ToString());
-
-        public SteeringChange SetSampling(double? temperature, double? topP) => temperature is { } t
-            ? run.Steer("temperature", d => d with { Temperature = t }, d => SteeringChange.Format(d.Temperature))
-            : run.Steer("top_p", d => d with { TopP = topP ?? d.TopP }, d => SteeringChange.Format(d.TopP));
     }
 
     /// <summary>Check 5: run the last block and append its output to the candidate's own context.</summary>
@@ -208,10 +172,23 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
         candidate.ExecutionSeconds += result.Elapsed.TotalSeconds;
 
         var appended = ToolOutputFormatter.Format(result, preset);
+        if (run.Policies.RemainingCallsHint) appended += RemainingCallsHint(run, attempt, round);
         int appendedTokens = sequence.Append(appended);
         candidate.AppendedTokens += appendedTokens;
         var kind = result.Outcome is CellOutcome.Error or CellOutcome.Crashed ? SegmentKind.Traceback : SegmentKind.Output;
         attempt.Segments.Add(new Segment(kind, appended, round) { Outcome = result.Outcome });
         run.Publish(new OutputReceived(candidate.Index, attempt.Number, round, result.Outcome, appended, result.Elapsed.TotalSeconds, appendedTokens));
+    }
+    /// <summary>
+    /// NemoSkills' hint after an output: how many more blocks this attempt may run — the preset's budget, and never
+    /// more than the rounds left (the last round cannot run code).
+    /// </summary>
+    private static string RemainingCallsHint(RunState run, Attempt attempt, int round)
+    {
+        int byRounds = Math.Max(0, run.Decoding.Depth - round - 1);
+        int remaining = run.Preset.MaxCodeExecutions is { } max ? Math.Min(Math.Max(0, max - attempt.Executions), byRounds) : byRounds;
+        return remaining > 0
+            ? run.Preset.RemainingCallsHint.Replace("{remaining}", remaining.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            : run.Preset.NoCallsLeftHint;
     }
 }

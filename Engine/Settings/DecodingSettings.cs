@@ -30,13 +30,15 @@ public enum ExecutionMode
     Jupyter,
 }
 
-/// <summary>Everything chosen per run besides the preset: the sampler, the execution mode, the answer policy.</summary>
+/// <summary>Everything chosen per run besides the preset: the sampler, the execution mode, the answer policy, the decoding policies.</summary>
 public sealed record RunSettings
 {
     public DecodingSettings Decoding { get; init; } = new();
     public ExecutionMode Execution { get; init; } = ExecutionMode.Stateless;
     /// <summary>Overrides the preset's answer policy (AMC and GSM8K have answers outside 0–999).</summary>
     public Answers.AnswerPolicy? AnswerPolicy { get; init; }
+    /// <summary>Early stop, time budget, weighted votes, confidence pruning, hints, grouping: all off for Numina.</summary>
+    public Policies.RunPolicies Policies { get; init; } = new();
 }
 
 /// <summary>

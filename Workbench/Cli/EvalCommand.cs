@@ -31,18 +31,19 @@ public static class EvalCommand
     private static readonly Option<bool> Group = new("--group-equivalent") { Description = "Symbolically equal answers vote together." };
     private static readonly Option<string?> Model = new("--model") { Description = "A model named in Engine:Models, or a .gguf file (default: Engine:Defaults:Model)." };
     private static readonly Option<bool> NoStore = new("--no-store") { Description = "Do not record the runs in the run store." };
+    private static readonly Option<double?> Buffer = new("--buffer") { Description = "With --time-budget: a shared buffer of seconds that fast problems add to and slow ones spend (NemoSkills' AIMO-2 scheme)." };
 
     public static Command Create()
     {
         var command = new Command("eval", "Evaluate SC-TIR on a dataset: maj@k, pass@k, greedy; resumable.")
         {
-            DatasetFile, Limit, Out, Width, Depth, Temperature, TopP, TopK, MinP, Seed, MaxTokens, Preset, Policy, NoGreedy, Group, Model, NoStore, CommonOptions.Config,
+            DatasetFile, Limit, Out, Width, Depth, Temperature, TopP, TopK, MinP, Seed, MaxTokens, Preset, Policy, NoGreedy, Group, Model, NoStore, Buffer, CommonOptions.Config,
         };
+        foreach (var option in PolicyOptions.All) command.Options.Add(option);
         command.SetAction(RunAsync);
-        var a = new Argument<FileInfo>("a") { Description = "A results file." };
-        var b = new Argument<FileInfo>("b") { Description = "Another results file." };
-        var compare = new Command("compare", "Two result files side by side: the summary, and the problems where they differ.") { a, b };
-        compare.SetAction(parse => Compare(parse.GetValue(a)!, parse.GetValue(b)!));
+        var files = new Argument<FileInfo[]>("results") { Description = "Results files; the first is the baseline the others are compared with.", Arity = new ArgumentArity(2, 32) };
+        var compare = new Command("compare", "Results files side by side (the first is the baseline): accuracy, tokens and time per policy, and the problems where the majority's correctness differs.") { files };
+        compare.SetAction(parse => Compare(parse.GetValue(files)!));
         command.Subcommands.Add(compare);
         return command;
     }
@@ -69,11 +70,15 @@ public static class EvalCommand
                     TopP = parse.GetValue(TopP) ?? d.TopP, TopK = parse.GetValue(TopK) ?? d.TopK, MinP = parse.GetValue(MinP) ?? d.MinP,
                     MaxNewTokensPerRound = parse.GetValue(MaxTokens) ?? d.MaxNewTokensPerRound,
                 },
+                Policies = PolicyOptions.Apply(parse, defaults.Policies),
             },
+            SharedBufferSeconds = parse.GetValue(Buffer) ?? 0,
             Greedy = !parse.GetValue(NoGreedy),
             GroupEquivalentAnswers = parse.GetValue(Group),
         };
         SettingsValidator.Validate(plan.Settings.Decoding);
+        if (plan.SharedBufferSeconds < 0 || !double.IsFinite(plan.SharedBufferSeconds) || (plan.SharedBufferSeconds > 0 && plan.Settings.Policies.TimeBudgetSeconds <= 0))
+            throw new InvalidSettingsException([$"--buffer must be a positive number of seconds, given with --time-budget (the share of each problem) (got {plan.SharedBufferSeconds})."]);
         var outPath = parse.GetValue(Out)!.FullName;
         EvaluationRunner.ReadResults(outPath, plan.Fingerprint()); // refuse a file of other settings before loading anything
 
@@ -122,24 +127,50 @@ public static class EvalCommand
         Console.WriteLine($"value pass-at-n = {F(s.PassAtN)}");
     }
 
-    private static int Compare(FileInfo a, FileInfo b)
+    private static int Compare(FileInfo[] files)
     {
-        var ra = EvaluationRunner.ReadResults(a.FullName);
-        var rb = EvaluationRunner.ReadResults(b.FullName);
-        if (ra.Count == 0 || rb.Count == 0) throw new ArgumentException($"{(ra.Count == 0 ? a.Name : b.Name)} has no results.");
-        var common = ra.Keys.Intersect(rb.Keys).ToList();
-        var sa = EvaluationSummary.From(common.Select(k => ra[k]).ToList());
-        var sb = EvaluationSummary.From(common.Select(k => rb[k]).ToList());
-        Console.WriteLine($"{common.Count} problems in both ({ra.Count} in {a.Name}, {rb.Count} in {b.Name})");
-        Console.WriteLine($"metric\t{a.Name}\t{b.Name}");
-        Console.WriteLine($"majority accuracy\t{F(sa.MajorityAccuracy)}\t{F(sb.MajorityAccuracy)}");
-        Console.WriteLine($"greedy accuracy\t{(sa.GreedyAccuracy is { } ga ? F(ga) : "n/a")}\t{(sb.GreedyAccuracy is { } gb ? F(gb) : "n/a")}");
-        Console.WriteLine($"first-sample accuracy\t{F(sa.FirstSampleAccuracy)}\t{F(sb.FirstSampleAccuracy)}");
-        Console.WriteLine($"pass@N\t{F(sa.PassAtN)}\t{F(sb.PassAtN)}");
-        Console.WriteLine($"no-answer rate\t{F(sa.NoAnswerRate)}\t{F(sb.NoAnswerRate)}");
-        foreach (var id in common.Where(id => ra[id].MajorityCorrect != rb[id].MajorityCorrect))
-            Console.WriteLine($"differs: {id}\t{ra[id].Majority ?? "-"} ({(ra[id].MajorityCorrect ? "right" : "wrong")})\t{rb[id].Majority ?? "-"} ({(rb[id].MajorityCorrect ? "right" : "wrong")})");
-        Console.WriteLine($"ratio majority-accuracy-b-vs-a = {(sa.MajorityAccuracy > 0 ? F(sb.MajorityAccuracy / sa.MajorityAccuracy) : "n/a")}");
+        var all = files.Select(f => (File: f, Results: EvaluationRunner.ReadResults(f.FullName))).ToList();
+        if (all.FirstOrDefault(x => x.Results.Count == 0) is { File: { } empty }) throw new ArgumentException($"{empty.Name} has no results.");
+        var common = all.Skip(1).Aggregate(all[0].Results.Keys.ToList(), (ids, x) => ids.Where(x.Results.ContainsKey).ToList());
+        if (common.Count == 0) throw new ArgumentException("The results files share no problem.");
+        var names = Names(files);
+        var summaries = all.Select(x => EvaluationSummary.From(common.Select(k => x.Results[k]).ToList())).ToList();
+        var stats = all.Select(x => common.Select(k => x.Results[k]).ToList()).ToList();
+        Console.WriteLine($"{common.Count} problems in every file ({string.Join(", ", all.Select((x, i) => $"{x.Results.Count} in {names[i]}"))}); baseline {names[0]}");
+        Console.WriteLine("results\tpolicies\tmajority\tvs baseline (points)\ttokens/problem\ttokens vs baseline\tseconds/problem\tstopped early\tpruned (confidence)\tstopped (budget)");
+        var b = summaries[0];
+        for (int i = 0; i < all.Count; i++)
+        {
+            var s = summaries[i];
+            var r = stats[i];
+            var policies = string.Join(" | ", r.Select(x => x.Policies).Distinct());
+            Console.WriteLine($"{names[i]}\t{policies}\t{F(s.MajorityAccuracy)}\t{Points(s.MajorityAccuracy - b.MajorityAccuracy)}\t{s.TokensPerProblem:0}\t" +
+                $"{(b.TokensPerProblem > 0 ? $"{(s.TokensPerProblem / b.TokensPerProblem - 1) * 100:+0.0;-0.0;0.0} %" : "n/a")}\t{s.SecondsPerProblem:0.00}\t" +
+                $"{r.Average(x => x.EarlyStopped):0.0}/problem\t{r.Average(x => x.ConfidenceStopped):0.0}/problem\t{r.Average(x => x.BudgetStopped):0.0}/problem");
+        }
+        for (int i = 1; i < all.Count; i++)
+        {
+            var (x, y) = (all[0].Results, all[i].Results);
+            foreach (var id in common.Where(id => x[id].MajorityCorrect != y[id].MajorityCorrect))
+                Console.WriteLine($"differs: {id}\t{names[0]} {x[id].Majority ?? "-"} ({(x[id].MajorityCorrect ? "right" : "wrong")})\t{names[i]} {y[id].Majority ?? "-"} ({(y[id].MajorityCorrect ? "right" : "wrong")})");
+        }
+        for (int i = 1; i < all.Count; i++)
+        {
+            var s = summaries[i];
+            string tag = all.Count == 2 ? "b-vs-a" : $"{names[i]}-vs-{names[0]}";
+            Console.WriteLine($"ratio majority-accuracy-{tag} = {(b.MajorityAccuracy > 0 ? F(s.MajorityAccuracy / b.MajorityAccuracy) : "n/a")}");
+            Console.WriteLine($"ratio tokens-{tag} = {(b.TokensPerProblem > 0 ? F(s.TokensPerProblem / b.TokensPerProblem) : "n/a")}");
+            Console.WriteLine($"value accuracy-change-{tag} = {Points(s.MajorityAccuracy - b.MajorityAccuracy)} points");
+        }
         return 0;
+    }
+
+    private static string Points(double difference) => (difference * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture);
+
+    /// <summary>Each file by its name without the extension, or its path when two names are alike.</summary>
+    private static string[] Names(FileInfo[] files)
+    {
+        var names = files.Select(f => Path.GetFileNameWithoutExtension(f.Name)).ToArray();
+        return names.Distinct().Count() == names.Length ? names : files.Select(f => f.FullName).ToArray();
     }
 }

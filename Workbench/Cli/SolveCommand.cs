@@ -36,14 +36,16 @@ public static class SolveCommand
     private static readonly Option<string?> Model = new("--model") { Description = "A model named in Engine:Models, or a .gguf file (default: Engine:Defaults:Model)." };
     private static readonly Option<int?> KvPool = new("--kv-pool") { Description = "KV cells for all candidates together." };
     private static readonly Option<bool> Quiet = new("--quiet") { Description = "No progress on stderr." };
+    private static readonly Option<bool> Group = new("--group-equivalent") { Description = "Symbolically equal answers vote together, as they come in." };
 
     public static Command Create()
     {
         var command = new Command("solve", "Solve one problem with SC-TIR; the run record is printed as JSON.")
         {
             ProblemText, File, Id, Answer, Preset, Width, Depth, Temperature, TopP, TopK, MinP, RepetitionPenalty, Seed, MaxTokens,
-            Context, Execution, Policy, Model, KvPool, Quiet, CommonOptions.Config,
+            Context, Execution, Policy, Model, KvPool, Quiet, Group, CommonOptions.Config,
         };
+        foreach (var option in PolicyOptions.All) command.Options.Add(option);
         command.SetAction(RunAsync);
         return command;
     }
@@ -73,6 +75,7 @@ public static class SolveCommand
             },
             Execution = parse.GetValue(Execution) ?? defaults.Execution,
             AnswerPolicy = parse.GetValue(Policy) ?? defaults.AnswerPolicy,
+            Policies = PolicyOptions.Apply(parse, defaults.Policies) with { GroupEquivalentAnswers = parse.GetValue(Group) || defaults.Policies.GroupEquivalentAnswers },
         };
         SettingsValidator.Validate(settings.Decoding);
         var modelOptions = entry.Load with { KvPoolTokens = parse.GetValue(KvPool) ?? entry.Load.KvPoolTokens };
@@ -139,14 +142,15 @@ public static class SolveCommand
     /// <summary>One stderr line per event worth reading (text deltas are not).</summary>
     private static string? Describe(RunEvent e) => e switch
     {
-        RunStarted s => $"run: N={s.Width} M={s.Depth} seed={s.Seed} preset={s.Preset}, prompt {s.PromptTokens} tokens",
+        RunStarted s => $"run: N={s.Width} M={s.Depth} seed={s.Seed} preset={s.Preset}, prompt {s.PromptTokens} tokens; policies: {s.Policies}",
+        PolicyActed p => $"{p.Policy}: {p.Message}",
         RoundFinished r => $"c{r.Candidate} round {r.Round}: {r.GeneratedTokens} tokens, stopped by {r.StopReason}",
         OutputReceived o => $"c{o.Candidate} round {o.Round}: code {o.Outcome} in {o.Seconds * 1000:0} ms, {o.AppendedTokens} tokens appended",
         CandidateRestarted r => $"c{r.Candidate} round {r.Round}: restarted ({r.Reason})",
         CandidatePruned p => $"c{p.Candidate} round {p.Round}: pruned ({p.Reason})",
         CandidateAnswered a => $"c{a.Candidate} round {a.Round}: answered {a.RawAnswer ?? "(nothing)"} → {a.Answer ?? "dropped"}",
         CandidateUnanswered u => $"c{u.Candidate} round {u.Round}: no answer ({u.Reason})",
-        VoteUpdated v => "vote: " + string.Join(", ", v.Tally.Buckets.Select(b => $"{b.Answer}×{b.Count}")),
+        VoteUpdated v => "vote: " + string.Join(", ", v.Tally.Buckets.Select(b => b.Weight == b.Count ? $"{b.Answer}×{b.Count}" : $"{b.Answer}×{b.Count} (weight {b.Weight:0.##})")),
         RunFinished f => $"answer: {f.Answer} ({f.Tally.ValidVotes} valid votes){(f.Correct is { } c ? c ? ", correct" : ", wrong" : "")}",
         RunCancelled c => $"cancelled; answer so far: {c.Answer}",
         RunFailed f => $"failed: {f.Error}",

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Numina.Engine.Configuration;
+using Numina.Engine.Policies;
 using Numina.Engine.Problems;
 using Numina.Engine.Runs;
 using Numina.Engine.Settings;
@@ -22,6 +23,36 @@ public sealed class RunForm
     public ExecutionMode Execution { get; set; } = ExecutionMode.Stateless;
     public double TimeoutSeconds { get; set; } = 5;
 
+    // --- Decoding policies (the preset's, then the researcher's) ---
+    public int StopWhenFirstAgree { get; set; }
+    public int StopWhenAgree { get; set; }
+    public int StopAmongLast { get; set; }
+    public bool StopWhenDecided { get; set; }
+    public double TimeBudgetSeconds { get; set; }
+    public VoteWeighting Vote { get; set; }
+    public bool ConfidencePruning { get; set; }
+    public int ConfidenceWindow { get; set; } = 32;
+    public int ConfidenceWarmup { get; set; } = 4;
+    public double ConfidenceKeepPercent { get; set; } = 90;
+    public int MaxConcurrentCandidates { get; set; }
+    public bool RemainingCallsHint { get; set; }
+    public bool GroupEquivalentAnswers { get; set; }
+
+    /// <summary>The policies as the form sets them (the preset's fixed threshold, if any, is kept).</summary>
+    public RunPolicies Policies(RunPolicies preset) => preset with
+    {
+        StopWhenFirstAgree = StopWhenFirstAgree, StopWhenAgree = StopWhenAgree, StopAmongLast = StopAmongLast, StopWhenDecided = StopWhenDecided,
+        TimeBudgetSeconds = TimeBudgetSeconds, Vote = Vote, ConfidencePruning = ConfidencePruning, ConfidenceWindow = ConfidenceWindow,
+        ConfidenceWarmup = ConfidenceWarmup, ConfidenceKeepPercent = ConfidenceKeepPercent, MaxConcurrentCandidates = MaxConcurrentCandidates,
+        RemainingCallsHint = RemainingCallsHint, GroupEquivalentAnswers = GroupEquivalentAnswers,
+    };
+
+    private void TakePolicies(RunPolicies p) =>
+        (StopWhenFirstAgree, StopWhenAgree, StopAmongLast, StopWhenDecided, TimeBudgetSeconds, Vote, ConfidencePruning, ConfidenceWindow, ConfidenceWarmup,
+            ConfidenceKeepPercent, MaxConcurrentCandidates, RemainingCallsHint, GroupEquivalentAnswers) =
+        (p.StopWhenFirstAgree, p.StopWhenAgree, p.StopAmongLast, p.StopWhenDecided, p.TimeBudgetSeconds, p.Vote, p.ConfidencePruning, p.ConfidenceWindow,
+            p.ConfidenceWarmup, p.ConfidenceKeepPercent, p.MaxConcurrentCandidates, p.RemainingCallsHint, p.GroupEquivalentAnswers);
+
     /// <summary>A form with the defaults of the model's preset on that model (see <see cref="EngineOptions.DefaultsFor"/>).</summary>
     public static RunForm FromDefaults(EngineOptions engine, ModelEntry? model = null)
     {
@@ -35,8 +66,10 @@ public sealed class RunForm
     {
         Preset = preset;
         if (!engine.Presets.TryGet(preset, out var p)) return;
-        var d = engine.DefaultsFor(p, model).Decoding;
+        var defaults = engine.DefaultsFor(p, model);
+        var d = defaults.Decoding;
         (Width, Depth, Temperature, TopP, MaxNewTokensPerRound, TimeoutSeconds) = (d.Width, d.Depth, d.Temperature, d.TopP, d.MaxNewTokensPerRound, p.TimeoutSeconds);
+        TakePolicies(defaults.Policies);
     }
 
     public IReadOnlyList<string> Check(EngineOptions engine, ModelEntry? model = null)
@@ -49,6 +82,7 @@ public sealed class RunForm
         if (!double.IsFinite(TimeoutSeconds) || TimeoutSeconds <= 0 || TimeoutSeconds > 600)
             problems.Add($"The code timeout must be more than 0 and at most 600 seconds (got {TimeoutSeconds}).");
         problems.AddRange(SettingsValidator.Check(Decoding(engine, model)));
+        problems.AddRange(Policies(Defaults(engine, model).Policies).Check());
         return problems;
     }
 
@@ -65,11 +99,12 @@ public sealed class RunForm
     {
         var problems = Check(engine, model);
         if (problems.Count > 0) throw new InvalidSettingsException(problems);
+        var defaults = Defaults(engine, model);
         return new RunRequest
         {
             Problem = Engine.Problems.Problem.Create(Problem.Trim(), knownAnswer: string.IsNullOrWhiteSpace(KnownAnswer) ? null : KnownAnswer.Trim()),
             Preset = engine.Preset(Preset) with { TimeoutSeconds = TimeoutSeconds },
-            Settings = Defaults(engine, model) with { Decoding = Decoding(engine, model), Execution = Execution },
+            Settings = defaults with { Decoding = Decoding(engine, model), Execution = Execution, Policies = Policies(defaults.Policies) },
         };
     }
 }

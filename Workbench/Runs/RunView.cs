@@ -57,8 +57,14 @@ public sealed class CandidateView
     public string StatusText => Status switch
     {
         CandidateStatus.Answered => Answer is null ? "answered (invalid)" : $"answered {Answer}",
-        CandidateStatus.Pruned when Removed => "removed by researcher",
-        CandidateStatus.Pruned => "pruned: answer without executed code",
+        CandidateStatus.Pruned => PruneReason switch
+        {
+            Engine.Candidates.PruneReason.RemovedByResearcher => "removed by researcher",
+            Engine.Candidates.PruneReason.StoppedEarly => Attempts.Count == 0 ? "not started: stopped early" : "stopped early",
+            Engine.Candidates.PruneReason.TimeBudget => "stopped: time budget",
+            Engine.Candidates.PruneReason.LowConfidence => "stopped: low confidence",
+            _ => "pruned: answer without executed code",
+        },
         CandidateStatus.Unanswered => EndReason switch
         {
             DecisionReason.LastRound => "unanswered: last round",
@@ -95,6 +101,8 @@ public sealed class RunView
     public int Depth { get; private set; }
     public ulong Seed { get; private set; }
     public int PromptTokens { get; private set; }
+    /// <summary>The decoding policies that are on, in words.</summary>
+    public string Policies { get; private set; } = "none";
     public string? Temperature { get; private set; }
     public string? TopP { get; private set; }
     public List<CandidateView> Candidates { get; } = [];
@@ -154,7 +162,7 @@ public sealed class RunView
                 case RunStarted s:
                     Status = RunStatus.Running;
                     StartedAt = e.Time;
-                    (Width, Depth, Seed, Preset, Prompt, PromptTokens) = (s.Width, s.Depth, s.Seed, s.Preset, s.Prompt, s.PromptTokens);
+                    (Width, Depth, Seed, Preset, Prompt, PromptTokens, Policies) = (s.Width, s.Depth, s.Seed, s.Preset, s.Prompt, s.PromptTokens, s.Policies);
                     for (int i = Candidates.Count; i < s.Width; i++) Candidates.Add(new CandidateView { Index = i });
                     break;
                 case TextDelta d:
@@ -210,8 +218,15 @@ public sealed class RunView
                     var c = Touch(Candidate(p.Candidate));
                     c.Status = CandidateStatus.Pruned;
                     c.PruneReason = p.Reason;
-                    Decide(e, p.Round, p.Candidate, p.Reason == PruneReason.RemovedByResearcher ? "removed" : "prune",
-                        p.Reason == PruneReason.RemovedByResearcher ? "removed by the researcher (N lowered)" : "answer without executed code");
+                    var (kind, why) = p.Reason switch
+                    {
+                        PruneReason.RemovedByResearcher => ("removed", "removed by the researcher (N lowered)"),
+                        PruneReason.StoppedEarly => ("stopped", "stopped early (the vote was settled)"),
+                        PruneReason.TimeBudget => ("stopped", "the time budget was spent"),
+                        PruneReason.LowConfidence => ("stopped", "low confidence"),
+                        _ => ("prune", "answer without executed code"),
+                    };
+                    Decide(e, p.Round, p.Candidate, kind, why);
                     break;
                 }
                 case CandidateAnswered a:
@@ -245,6 +260,9 @@ public sealed class RunView
                     break;
                 case VoteUpdated v:
                     Tally = v.Tally;
+                    break;
+                case PolicyActed acted:
+                    Decide(e, null, acted.Candidates.Count == 1 ? acted.Candidates[0] : null, "policy", $"{acted.Policy}: {acted.Message}");
                     break;
                 case RunFinished f:
                     (Status, Tally, FinalAnswer, Correct) = (RunStatus.Finished, f.Tally, f.Answer, f.Correct);
@@ -301,6 +319,9 @@ public sealed class RunView
         DecisionReason.CodeRequested => "code to run (check 5)",
         DecisionReason.StopWithoutCode => "stopped without code (check 5)",
         DecisionReason.RemovedByResearcher => "removed by the researcher",
+        DecisionReason.StoppedEarly => "stopped early",
+        DecisionReason.TimeBudget => "time budget spent",
+        DecisionReason.LowConfidence => "low confidence",
         _ => reason.ToString(),
     };
 
@@ -327,7 +348,7 @@ public sealed class RunView
             return _last = new RunSnapshot
             {
                 RunId = RunId, Version = Version, Status = Status, StartedAt = StartedAt, LastEventAt = LastEventAt, Prompt = Prompt, Preset = Preset,
-                Width = Width, Depth = Depth, Seed = Seed, PromptTokens = PromptTokens, Temperature = Temperature, TopP = TopP, Candidates = candidates,
+                Width = Width, Depth = Depth, Seed = Seed, PromptTokens = PromptTokens, Policies = Policies, Temperature = Temperature, TopP = TopP, Candidates = candidates,
                 Tally = Tally, FinalAnswer = FinalAnswer, Correct = Correct, Error = Error, Decisions = Decisions.ToList(), Steering = Steering.ToList(),
                 EventCount = EventCount,
             };
@@ -375,6 +396,7 @@ public sealed record RunSnapshot
     public int Depth { get; init; }
     public ulong Seed { get; init; }
     public int PromptTokens { get; init; }
+    public string Policies { get; init; } = "none";
     public string? Temperature { get; init; }
     public string? TopP { get; init; }
     public IReadOnlyList<CandidateSnapshot> Candidates { get; init; } = [];

@@ -1,3 +1,4 @@
+using Numina.Engine.Answers;
 using Numina.Engine.Evaluation;
 using Numina.Engine.Tests.Sandbox;
 

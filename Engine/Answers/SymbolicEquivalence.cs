@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Numina.Engine.Answers;
 using Numina.Engine.Execution;
 using Numina.Engine.Execution.Python;
 using Numina.Engine.Settings;
 
-namespace Numina.Engine.Evaluation;
+namespace Numina.Engine.Answers;
 
 /// <summary>
 /// Whether two answers are the same mathematical object: equal after the engine's normalization, or equal for sympy
