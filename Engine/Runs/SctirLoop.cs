@@ -152,10 +152,10 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
         }
         finally
         {
-            if (entered) live.Slots.Leave();
             run.SequenceEnded(candidate);
             sequence?.Dispose();
-            live.CandidateEnded();
+            live.CandidateEnded(); // before its place is freed: a run that stops here starts no one else
+            if (entered) live.Slots.Leave();
         }
     }
 

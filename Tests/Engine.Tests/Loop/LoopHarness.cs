@@ -18,7 +18,8 @@ public static class LoopHarness
     public static async Task<(RunRecord Record, IReadOnlyList<RunEvent> Events)> Run(
         ScriptedModel model, int width, int depth, Preset? preset = null, int maxNewTokens = 2048,
         ExecutionMode mode = ExecutionMode.Stateless, string? knownAnswer = null, CancellationToken cancellationToken = default,
-        IRunEventSink? extraSink = null, ulong seed = Seed, Func<ICodeExecutor>? executorFactory = null)
+        IRunEventSink? extraSink = null, ulong seed = Seed, Func<ICodeExecutor>? executorFactory = null,
+        Engine.Policies.RunPolicies? policies = null, Engine.Answers.AnswerPolicy? answerPolicy = null)
     {
         await using ICodeExecutor executor = executorFactory?.Invoke() ?? Python.Executor();
         var sink = new RecordingEventSink();
@@ -31,6 +32,8 @@ public static class LoopHarness
             {
                 Decoding = new DecodingSettings { Width = width, Depth = depth, Seed = seed, MaxNewTokensPerRound = maxNewTokens },
                 Execution = mode,
+                Policies = policies ?? new(),
+                AnswerPolicy = answerPolicy,
             },
         };
         var record = await new SctirLoop(model, executor).RunAsync(request, events, cancellationToken);

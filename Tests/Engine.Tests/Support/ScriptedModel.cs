@@ -17,8 +17,12 @@ public sealed class ScriptedModel(Func<ScriptCall, string> script) : ILanguageMo
     public int PieceLength { get; init; } = 7;
     /// <summary>Before each piece: an optional wait chosen per sequence, to shuffle scheduling in tests.</summary>
     public Func<ulong, int, TimeSpan>? Jitter { get; init; }
+    /// <summary>The probability reported with each piece, by call and offset in the continuation (default 1).</summary>
+    public Func<ScriptCall, int, float>? Probability { get; init; }
     public int ForkCount;
     public int LiveSequences;
+    /// <summary>The most sequences alive at once.</summary>
+    public int MostLiveSequences;
 
     public ModelFacts Facts { get; } = new() { Name = "scripted", Architecture = "script" };
 
@@ -47,7 +51,8 @@ public sealed class ScriptedModel(Func<ScriptCall, string> script) : ILanguageMo
         {
             ObjectDisposedException.ThrowIf(_disposed, this); // as a real backend's freed prompt state would
             Interlocked.Increment(ref model.ForkCount);
-            Interlocked.Increment(ref model.LiveSequences);
+            int live = Interlocked.Increment(ref model.LiveSequences);
+            lock (model._calls) model.MostLiveSequences = Math.Max(model.MostLiveSequences, live);
             return new Sequence(model, text, sampling);
         }
 
@@ -95,7 +100,7 @@ public sealed class ScriptedModel(Func<ScriptCall, string> script) : ILanguageMo
                 var wait = model.Jitter?.Invoke(Sampling.Seed, i) ?? model.DelayPerPiece;
                 if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
                 else await Task.Yield();
-                onPiece?.Invoke(new GeneratedPiece(text.Substring(i, Math.Min(model.PieceLength, text.Length - i)), 1f));
+                onPiece?.Invoke(new GeneratedPiece(text.Substring(i, Math.Min(model.PieceLength, text.Length - i)), model.Probability?.Invoke(call, i) ?? 1f));
             }
             _context += text;
             _generated += text.Length;
