@@ -135,4 +135,29 @@ public sealed class ComponentTests : IAsyncLifetime
         var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.ChartInteractive, false).Add(c => c.RefreshHz, 0));
         Assert.Equal("Interrupted", panel.Find("[data-testid=run-panel]").GetAttribute("data-status"));
     }
+
+    [Fact]
+    public void A_policy_acting_shows_in_the_log_on_its_candidates_and_in_the_header()
+    {
+        var events = new Events();
+        events.Add(new RunStarted(4, 4, 7, "Numina", "### Problem: What is 2 + 3?\n### Solution: ", 20, "stop when the first 2 agree; at most 2 candidates at once"));
+        events.Solve(0, "5").Solve(1, "5");
+        events.Add(new TextDelta(2, 0, 1, "Let me", [0.9f]));
+        events.Add(new PolicyActed("early stop", "stopped early: the first 2 answers agree (5); 2 candidate(s) stopped", [2, 3]));
+        events.Add(new CandidatePruned(2, 1, PruneReason.StoppedEarly));
+        events.Add(new CandidatePruned(3, 0, PruneReason.StoppedEarly));
+        events.Add(new PolicyActed("confidence pruning", "candidate 1 stopped: confidence 0.41 < 0.55 over its last 32 tokens", [1]));
+
+        var run = events.View.Snapshot();
+        Assert.Equal(["stopped early", "not started: stopped early"], run.Candidates.Skip(2).Select(c => c.StatusText));
+        var log = _ctx.Render<DecisionLog>(p => p.Add(c => c.Entries, run.Decisions));
+        var policy = log.FindAll("[data-testid=decision-row][data-kind=policy]");
+        Assert.Equal(2, policy.Count);
+        Assert.Contains("early stop: stopped early: the first 2 answers agree (5)", policy[0].TextContent);
+        Assert.Contains("#1", policy[1].TextContent); // acting on one candidate, it is that candidate's entry
+        Assert.Equal(2, log.FindAll("[data-testid=decision-row][data-kind=stopped]").Count);
+
+        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.ChartInteractive, false).Add(c => c.RefreshHz, 0));
+        Assert.Equal("policies: stop when the first 2 agree; at most 2 candidates at once", panel.Find("[data-testid=run-policies]").TextContent);
+    }
 }

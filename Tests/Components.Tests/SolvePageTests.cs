@@ -92,4 +92,23 @@ public sealed class SolvePageTests : IAsyncLifetime
         Assert.Equal(2, preview.QuerySelectorAll(".math").Length);
         Assert.Equal("all", preview.QuerySelector("strong")!.TextContent);
     }
+
+    [Fact]
+    public void The_policies_take_the_presets_own_and_what_the_researcher_sets_reaches_the_run()
+    {
+        var options = _ctx.Services.GetRequiredService<EngineOptions>();
+        var page = _ctx.Render<Solve>();
+        Assert.Contains("Policies: none", page.Find("[data-testid=policies-panel]").TextContent);
+
+        var form = RunForm.FromDefaults(options);
+        form.Problem = "What is 2 + 3?";
+        form.ApplyPreset(options, null, "NemoSkills");
+        Assert.Equal((4, true), (form.StopWhenFirstAgree, form.RemainingCallsHint));
+        form.ApplyPreset(options, null, "Numina");
+        Assert.Equal("none", form.Policies(new()).ToString());
+        (form.StopWhenDecided, form.Vote, form.MaxConcurrentCandidates) = (true, Numina.Engine.Policies.VoteWeighting.Imagination, 3);
+        Assert.Equal("stop when decided; imagination-weighted vote; at most 3 candidates at once", form.ToRequest(options).Settings.Policies.ToString());
+        (form.StopWhenAgree, form.StopAmongLast) = (4, 2);
+        Assert.Contains(form.Check(options), m => m.Contains("J must be at least K (got K = 4, J = 2)"));
+    }
 }

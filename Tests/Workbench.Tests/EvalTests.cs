@@ -90,4 +90,34 @@ public class EvalTests
         Assert.Equal(0, compare.ExitCode);
         Assert.Contains("ratio majority-accuracy-b-vs-a", compare.Stdout);
     }
+
+    [Fact]
+    public async Task Policies_are_options_and_compare_sets_them_beside_plain_majority()
+    {
+        var set = SmallSet();
+        var config = Config();
+        string[] common = ["eval", "--dataset", set, "--limit", "3", "-n", "6", "-m", "4", "--seed", "2", "--max-tokens", "400", "--no-greedy", "--no-store", "--config", config];
+        var (plain, early, weighted) = (WorkbenchCli.Temp("plain.jsonl"), WorkbenchCli.Temp("early.jsonl"), WorkbenchCli.Temp("weighted.jsonl"));
+        foreach (var (output, policy) in new[] { (plain, Array.Empty<string>()), (early, ["--stop-agree", "2", "--stop-among", "3", "--max-concurrent", "2"]), (weighted, ["--vote", "Imagination"]) })
+        {
+            var run = await WorkbenchCli.Run([.. common, "--out", output, .. policy]);
+            Assert.True(run.ExitCode == 0, run.Stderr);
+        }
+        var stops = File.ReadLines(early).Select(l => JsonNode.Parse(l)!).Sum(r => r["earlyStopped"]!.GetValue<int>());
+        Assert.True(stops > 0, "the early stop never acted");
+
+        var compare = await WorkbenchCli.Run("eval", "compare", plain, early, weighted);
+        Assert.True(compare.ExitCode == 0, compare.Stderr);
+        var rows = compare.Stdout.Split('\n');
+        Assert.Contains(rows, r => r.StartsWith("plain\tnone\t"));
+        Assert.Contains(rows, r => r.StartsWith("early\tstop when 2 of the last 3 agree; at most 2 candidates at once\t"));
+        Assert.Contains(rows, r => r.StartsWith("weighted\timagination-weighted vote\t"));
+        var tokens = rows.Single(r => r.StartsWith("ratio tokens-early-vs-plain = "));
+        Assert.True(double.Parse(tokens.Split(" = ")[1], System.Globalization.CultureInfo.InvariantCulture) < 1, tokens);
+        Assert.Contains(rows, r => r.StartsWith("value accuracy-change-weighted-vs-plain = "));
+
+        var refused = await WorkbenchCli.Run([.. common, "--out", WorkbenchCli.Temp("x.jsonl"), "--stop-first-agree", "1"]);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("K must be 0 (off) or at least 2 (got 1)", refused.Stderr);
+    }
 }

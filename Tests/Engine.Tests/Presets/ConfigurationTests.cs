@@ -8,7 +8,7 @@ namespace Numina.Engine.Tests.Presets;
 
 public class ConfigurationTests
 {
-    private static EngineOptions LoadJson(string json) =>
+    internal static EngineOptions LoadJson(string json) =>
         EngineOptions.Load(new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build());
 
     [Fact]
@@ -195,5 +195,30 @@ public class SettingsValidationTests
         Assert.Throws<ArgumentException>(() => Problems.Problem.Create("   "));
         Assert.Throws<ArgumentException>(() => Problems.Problem.Create(null));
         Assert.Throws<ArgumentException>(() => Problems.Problem.Create("a\0b"));
+    }
+
+    [Fact]
+    public void Policies_layer_like_decoding_values_and_bad_ones_are_named()
+    {
+        // Engine:Defaults:Policies sets only what it names, over each preset's own policies; a preset can set its own.
+        var options = ConfigurationTests.LoadJson("""
+            { "Engine": {
+                "Defaults": { "Policies": { "StopWhenDecided": true, "Vote": "Imagination" } },
+                "Presets": { "Numina-DeepConf": { "BasedOn": "Numina", "Policies": { "ConfidencePruning": true, "ConfidenceKeepPercent": 10 } } } } }
+            """);
+        var numina = options.DefaultsFor(BuiltInPresets.Numina).Policies;
+        Assert.Equal((true, Numina.Engine.Policies.VoteWeighting.Imagination, 0), (numina.StopWhenDecided, numina.Vote, numina.StopWhenFirstAgree));
+        var nemo = options.DefaultsFor(BuiltInPresets.NemoSkills).Policies;
+        Assert.Equal((true, 4, true), (nemo.StopWhenDecided, nemo.StopWhenFirstAgree, nemo.RemainingCallsHint)); // its own stay
+        var deepconf = options.DefaultsFor(options.Presets.Get("Numina-DeepConf")).Policies;
+        Assert.Equal((true, 10.0, true), (deepconf.ConfidencePruning, deepconf.ConfidenceKeepPercent, deepconf.StopWhenDecided));
+        Assert.False(BuiltInPresets.Numina.Policies.ConfidencePruning); // binding a derived preset never changes its base
+        Assert.Equal("none", ConfigurationTests.LoadJson("""{ "Engine": {} }""").DefaultsFor(BuiltInPresets.Numina).Policies.ToString());
+
+        var bad = Assert.Throws<InvalidSettingsException>(() => ConfigurationTests.LoadJson("""
+            { "Engine": { "Defaults": { "Policies": { "StopWhenFirstAgree": 1, "EarlyStopping": 3 } } } }
+            """));
+        Assert.Contains("Engine:Defaults:Policies: unknown setting 'EarlyStopping'", bad.Message);
+        Assert.Contains("K must be 0 (off) or at least 2 (got 1)", bad.Message);
     }
 }

@@ -17,6 +17,8 @@ public sealed class ScriptedModel(Func<ScriptCall, string> script) : ILanguageMo
     public int PieceLength { get; init; } = 7;
     /// <summary>Before each piece: an optional wait chosen per sequence, to shuffle scheduling in tests.</summary>
     public Func<ulong, int, TimeSpan>? Jitter { get; init; }
+    /// <summary>Before each piece of a call: a wait chosen from what the sequence has seen (its problem, say).</summary>
+    public Func<ScriptCall, TimeSpan>? Delay { get; init; }
     /// <summary>The probability reported with each piece, by call and offset in the continuation (default 1).</summary>
     public Func<ScriptCall, int, float>? Probability { get; init; }
     public int ForkCount;
@@ -97,7 +99,7 @@ public sealed class ScriptedModel(Func<ScriptCall, string> script) : ILanguageMo
             for (int i = 0; i < text.Length; i += model.PieceLength)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var wait = model.Jitter?.Invoke(Sampling.Seed, i) ?? model.DelayPerPiece;
+                var wait = model.Jitter?.Invoke(Sampling.Seed, i) ?? model.Delay?.Invoke(call) ?? model.DelayPerPiece;
                 if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
                 else await Task.Yield();
                 onPiece?.Invoke(new GeneratedPiece(text.Substring(i, Math.Min(model.PieceLength, text.Length - i)), model.Probability?.Invoke(call, i) ?? 1f));
