@@ -109,12 +109,13 @@ public class EvalTests
         var compare = await WorkbenchCli.Run("eval", "compare", plain, early, weighted);
         Assert.True(compare.ExitCode == 0, compare.Stderr);
         var rows = compare.Stdout.Split('\n');
-        Assert.Contains(rows, r => r.StartsWith("plain\tnone\t"));
-        Assert.Contains(rows, r => r.StartsWith("early\tstop when 2 of the last 3 agree; at most 2 candidates at once\t"));
-        Assert.Contains(rows, r => r.StartsWith("weighted\timagination-weighted vote\t"));
-        var tokens = rows.Single(r => r.StartsWith("ratio tokens-early-vs-plain = "));
+        var (a, b, c) = (Path.GetFileNameWithoutExtension(plain), Path.GetFileNameWithoutExtension(early), Path.GetFileNameWithoutExtension(weighted));
+        Assert.Contains(rows, r => r.StartsWith($"{a}\tnone\t"));
+        Assert.Contains(rows, r => r.StartsWith($"{b}\tstop when 2 of the last 3 agree; at most 2 candidates at once\t"));
+        Assert.Contains(rows, r => r.StartsWith($"{c}\timagination-weighted vote\t"));
+        var tokens = rows.Single(r => r.StartsWith($"ratio tokens-{b}-vs-{a} = "));
         Assert.True(double.Parse(tokens.Split(" = ")[1], System.Globalization.CultureInfo.InvariantCulture) < 1, tokens);
-        Assert.Contains(rows, r => r.StartsWith("value accuracy-change-weighted-vs-plain = "));
+        Assert.Contains(rows, r => r.StartsWith($"value accuracy-change-{c}-vs-{a} = "));
 
         var refused = await WorkbenchCli.Run([.. common, "--out", WorkbenchCli.Temp("x.jsonl"), "--stop-first-agree", "1"]);
         Assert.Equal(2, refused.ExitCode);
