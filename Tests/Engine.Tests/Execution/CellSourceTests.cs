@@ -8,7 +8,7 @@ public class CellSourceTests
 {
     [Theory]
     [InlineData("math.factorial(5)", "print(math.factorial(5))")]
-    [InlineData("x = 2\nx * 3  # six", "x = 2\nprint(x * 3  )")]
+    [InlineData("x = 2\nx * 3  # six", "x = 2\nprint(x * 3)")] // the comment cut, the line stripped (as numina_reference.py)
     [InlineData("print(1)", "print(1)")]
     [InlineData("for i in range(3):\n    total += i", "for i in range(3):\n    total += i")]
     [InlineData("x = 5", "x = 5")]
