@@ -106,7 +106,8 @@ internal sealed class LiveRun : ISteerable
             _stoppedEarly = true;
         }
         var stopped = Stop(Run.CandidatesSnapshot(), PruneReason.StoppedEarly);
-        Run.PolicyActed("early stop", $"stopped early: {reason}; {stopped.Count} candidate(s) stopped", stopped);
+        if (stopped.Count > 0) // the others may all be stopping already (time budget, confidence)
+            Run.PolicyActed("early stop", $"stopped early: {reason}; {stopped.Count} candidate(s) stopped", stopped);
     }
 
     /// <summary>The time budget is spent: every unfinished candidate stops and the vote is taken from what is in.</summary>
