@@ -18,7 +18,7 @@ try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is Numina.Engine.Settings.InvalidSettingsException or FileNotFoundException or InvalidDataException or ArgumentException or KeyNotFoundException or Numina.Engine.Models.Gguf.ModelFileException or InvalidOperationException)
+catch (Exception e) when (e is Numina.Engine.Settings.InvalidSettingsException or FileNotFoundException or InvalidDataException or ArgumentException or KeyNotFoundException or Numina.Engine.Models.Gguf.ModelFileException or InvalidOperationException or Numina.Engine.Models.ModelServerException)
 {
     // Bad input gets a clear message, not a stack trace.
     Console.Error.WriteLine($"error: {e.Message}");

@@ -51,6 +51,8 @@ public sealed class Attempt
     public double? Confidence { get; set; }
     /// <summary>The lowest mean over a window of its tokens (confidence pruning's measure; the mean for a short attempt).</summary>
     public double? LowestWindowConfidence { get; set; }
+    /// <summary>Rounds a model server started again from their beginning, and why ("round 2: the stream dropped after 31 tokens").</summary>
+    public List<string> Retries { get; init; } = [];
     public bool HasOutput => Segments.Any(s => s.Kind is SegmentKind.Output or SegmentKind.Traceback);
 
     /// <summary>The transcript after the prompt.</summary>

@@ -145,12 +145,14 @@ public sealed record EngineOptions
         foreach (var section in engine.GetSection("Models").GetChildren())
         {
             var at = $"Engine:Models:{section.Key}";
-            var load = Bind(section, modelBase with { Path = "" }, problems, at, ["Preset", "Description", "Defaults"]);
-            if (load.Path.Length == 0) problems.Add($"{at}: Path is missing (the model's .gguf file).");
-            load = load with { Path = Resolve(load.Path, baseDirectory) };
+            var load = Bind(section, modelBase with { Path = "" }, problems, at, ["Preset", "Description", "Defaults", "Server"]);
+            var server = ReadServer(section.GetSection("Server"), at, problems);
+            if (load.Path.Length == 0 && server is null) problems.Add($"{at}: Path is missing (the model's .gguf file), and there is no Server (an OpenAI-compatible server's endpoints).");
+            if (load.Path.Length > 0 && server is not null) problems.Add($"{at}: give either Path (a .gguf file run in-process) or Server (a model server), not both.");
+            load = load with { Path = server is null ? Resolve(load.Path, baseDirectory) : "" };
             CheckLoad(load, at, problems);
             var entryDefaults = Bind(section.GetSection("Defaults"), new DecodingDefaults(), problems, at + ":Defaults");
-            models.Add(new ModelEntry { Name = section.Key, Description = section["Description"] ?? "", Preset = section["Preset"], Defaults = entryDefaults, Load = load });
+            models.Add(new ModelEntry { Name = section.Key, Description = section["Description"] ?? "", Preset = section["Preset"], Defaults = entryDefaults, Load = load, Server = server });
         }
         if (models.Count == 0 && modelBase.Path.Length > 0)
             models.Add(new ModelEntry { Name = Path.GetFileNameWithoutExtension(modelBase.Path), Load = modelBase });
@@ -210,6 +212,19 @@ public sealed record EngineOptions
 
     private static string Resolve(string path, string? baseDirectory) =>
         path.Length > 0 && !Path.IsPathRooted(path) && baseDirectory is not null ? Path.GetFullPath(Path.Combine(baseDirectory, path)) : path;
+
+    /// <summary><c>Engine:Models:&lt;name&gt;:Server</c>: the model's OpenAI-compatible endpoints, checked key by key.</summary>
+    private static Models.Remote.RemoteModelOptions? ReadServer(IConfigurationSection section, string at, List<string> problems)
+    {
+        if (!section.Exists()) return null;
+        var server = Bind(section, new Models.Remote.RemoteModelOptions(), problems, at + ":Server");
+        var known = typeof(Models.Remote.ServerEndpoint).GetProperties().Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var endpoint in section.GetSection("Endpoints").GetChildren())
+            foreach (var key in endpoint.GetChildren().Where(k => !known.Contains(k.Key)))
+                problems.Add($"{at}:Server:Endpoints:{endpoint.Key}: unknown setting '{key.Key}'. Known: {string.Join(", ", known)}.");
+        problems.AddRange(server.Check().Select(p => $"{at}:{p}"));
+        return server;
+    }
 
     private static void CheckLoad(Models.Llama.LlamaModelOptions load, string at, List<string> problems)
     {

@@ -17,6 +17,8 @@ public sealed record ModelEntry
     public DecodingDefaults Defaults { get; init; } = new();
     /// <summary>How it loads: the file (an absolute path) and llama.cpp's settings.</summary>
     public required LlamaModelOptions Load { get; init; }
+    /// <summary>Set when the model is served by OpenAI-compatible servers rather than loaded from <see cref="Path"/>.</summary>
+    public Models.Remote.RemoteModelOptions? Server { get; init; }
     /// <summary>True when the entry came from a path given on the command line rather than from the configuration.</summary>
     public bool FromPath { get; init; }
 

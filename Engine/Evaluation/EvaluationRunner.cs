@@ -32,6 +32,12 @@ public sealed record EvaluationPlan
     /// its share leaves the rest in it for the harder ones. 0 = each problem has its share alone.
     /// </summary>
     public double SharedBufferSeconds { get; init; }
+    /// <summary>
+    /// Problems in flight at once (<c>eval --parallel K</c>): their candidates decode in one batch (in-process) or are
+    /// spread over the servers (remote). Results are the same as one at a time and are written in problem order, so it
+    /// is not part of the fingerprint. With a shared buffer, a problem's budget is what the buffer held when it started.
+    /// </summary>
+    public int Parallel { get; init; } = 1;
 
     /// <summary>Settings that change results; a results file made with others cannot be resumed.</summary>
     public string Fingerprint()
@@ -99,16 +105,54 @@ public sealed class EvaluationRunner(ILanguageModel model, ICodeExecutor executo
         var loop = new SctirLoop(model, executor);
         // The shared buffer as the problems already done left it (a resumed evaluation goes on with the same buffer).
         double share = plan.Settings.Policies.TimeBudgetSeconds, buffer = plan.SharedBufferSeconds;
-        foreach (var problem in plan.Dataset.Problems)
+        foreach (var earlier in plan.Dataset.Problems.Where(p => done.ContainsKey(p.Id))) buffer += share - done[earlier.Id].Seconds;
+        var todo = plan.Dataset.Problems.Where(p => !done.ContainsKey(p.Id)).ToList();
+        var running = new Task<ProblemResult>[todo.Count];
+        using var places = new SemaphoreSlim(Math.Max(1, plan.Parallel));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var gate = new object();
+        int written = 0;
+
+        // Writes the finished problems at the head of the order; the rest wait for the ones before them.
+        async Task WriteFinishedAsync(bool wait)
         {
-            if (done.TryGetValue(problem.Id, out var earlier)) { buffer += share - earlier.Seconds; continue; }
-            ct.ThrowIfCancellationRequested();
-            double? budget = share > 0 ? share + (plan.SharedBufferSeconds > 0 ? Math.Max(0, buffer) : 0) : null;
-            var result = await SolveAsync(loop, plan, problem, fingerprint, equivalence, budget, ct).ConfigureAwait(false);
-            buffer += share - result.Seconds;
-            await File.AppendAllTextAsync(resultsPath, JsonSerializer.Serialize(result, LineOptions) + "\n", ct).ConfigureAwait(false);
-            results.Add(result);
-            progress?.Invoke(results.Count, plan.Dataset.Problems.Count, result);
+            while (written < todo.Count && running[written] is { } task && (wait || task.IsCompleted))
+            {
+                var result = await task.ConfigureAwait(false);
+                await File.AppendAllTextAsync(resultsPath, JsonSerializer.Serialize(result, LineOptions) + "\n", CancellationToken.None).ConfigureAwait(false);
+                results.Add(result);
+                written++;
+                progress?.Invoke(results.Count, plan.Dataset.Problems.Count, result);
+            }
+        }
+
+        try
+        {
+            for (int i = 0; i < todo.Count; i++)
+            {
+                await places.WaitAsync(stop.Token).ConfigureAwait(false);
+                await WriteFinishedAsync(wait: false).ConfigureAwait(false);
+                double? budget;
+                lock (gate) budget = share > 0 ? share + (plan.SharedBufferSeconds > 0 ? Math.Max(0, buffer) : 0) : null;
+                var problem = todo[i];
+                running[i] = Task.Run(async () =>
+                {
+                    try
+                    {
+                        var result = await SolveAsync(loop, plan, problem, fingerprint, equivalence, budget, stop.Token).ConfigureAwait(false);
+                        lock (gate) buffer += share - result.Seconds;
+                        return result;
+                    }
+                    finally { places.Release(); }
+                }, CancellationToken.None);
+            }
+            await WriteFinishedAsync(wait: true).ConfigureAwait(false);
+        }
+        catch
+        {
+            await stop.CancelAsync().ConfigureAwait(false); // one failed or the evaluation was stopped: the others stop too
+            try { await Task.WhenAll(running.Where(t => t is not null)).ConfigureAwait(false); } catch { }
+            throw;
         }
         var order = plan.Dataset.Problems.Select((p, i) => (p.Id, i)).ToDictionary(x => x.Id, x => x.i);
         return results.Where(r => order.ContainsKey(r.Id)).OrderBy(r => order[r.Id]).ToList();

@@ -21,6 +21,7 @@ namespace Numina.Engine.Events;
 [JsonDerivedType(typeof(CandidatePruned), "candidate-pruned")]
 [JsonDerivedType(typeof(CandidateAnswered), "candidate-answered")]
 [JsonDerivedType(typeof(CandidateUnanswered), "candidate-unanswered")]
+[JsonDerivedType(typeof(RoundRetried), "round-retried")]
 [JsonDerivedType(typeof(VoteUpdated), "vote-updated")]
 [JsonDerivedType(typeof(SettingsChanged), "settings-changed")]
 [JsonDerivedType(typeof(CandidateAdded), "candidate-added")]
@@ -54,7 +55,11 @@ public sealed record CandidatePruned(int Candidate, int Round, PruneReason Reaso
 
 public sealed record CandidateAnswered(int Candidate, int Round, string? RawAnswer, string? NormalizedAnswer, string? Answer) : RunEvent;
 
-public sealed record CandidateUnanswered(int Candidate, int Round, DecisionReason Reason) : RunEvent;
+/// <summary><see cref="Error"/>: the model server's message when <see cref="Reason"/> is ModelServerFailed.</summary>
+public sealed record CandidateUnanswered(int Candidate, int Round, DecisionReason Reason, string? Error = null) : RunEvent;
+
+/// <summary>A model server's stream for this round broke: what it streamed is void, and the round is asked for again.</summary>
+public sealed record RoundRetried(int Candidate, int Attempt, int Round, string Reason, int DiscardedTokens) : RunEvent;
 
 public sealed record VoteUpdated(VoteTally Tally) : RunEvent;
 

@@ -80,6 +80,12 @@ public interface ISequence : IDisposable
     /// </summary>
     int Append(string text);
 
+    /// <summary>
+    /// <see cref="Append"/> for backends that must ask another process how many tokens the text is (a model server's
+    /// tokenizer); in-process backends answer at once.
+    /// </summary>
+    Task<int> AppendAsync(string text, CancellationToken cancellationToken) => Task.FromResult(Append(text));
+
     /// <summary>Generates until a stop string (kept in the returned text), end of sequence, or a token limit.</summary>
     Task<Generation> GenerateAsync(GenerationRequest request, Action<GeneratedPiece>? onPiece, CancellationToken cancellationToken);
 }
@@ -116,7 +122,26 @@ public sealed record GenerationRequest
     /// <summary>Stop strings, detected on decoded text (they may span tokens).</summary>
     public IReadOnlyList<string> StopStrings { get; init; } = [];
     public int MaxNewTokens { get; init; } = 2048;
+    /// <summary>
+    /// When set, the sequence's sampler is reseeded with it before this call, so that each call's draws depend only on
+    /// (context, seed): a server request carries one seed, and a round is reproducible on its own.
+    /// </summary>
+    public ulong? Seed { get; init; }
+    /// <summary>
+    /// Called when a backend throws away what this call streamed so far (a dropped or stalled stream) and starts it
+    /// again, before the first piece of the new try: listeners drop the pieces they were given.
+    /// </summary>
+    public Action<GenerationRetry>? OnRetry { get; init; }
 }
+
+/// <summary>A call started again from its beginning: why, and how many streamed pieces were thrown away.</summary>
+public sealed record GenerationRetry(string Reason, int DiscardedTokens, int Try);
+
+/// <summary>
+/// The model server failed this call for good (it refused the request, or kept failing after the retries): the
+/// candidate fails with the server's message; the run and the other candidates carry on.
+/// </summary>
+public sealed class ModelServerException(string message, Exception? inner = null) : Exception(message, inner);
 
 public enum StopReason
 {
@@ -140,6 +165,8 @@ public sealed record Generation
     public int TokenCount { get; init; }
     /// <summary>The stop string that ended generation, when <see cref="StopReason"/> is StopString.</summary>
     public string? StopString { get; init; }
+    /// <summary>Why the call was started again before this result (remote backends), in order; empty when it was not.</summary>
+    public IReadOnlyList<string> Retries { get; init; } = [];
 }
 
 /// <summary>Token accounting for one sequence.</summary>

@@ -23,6 +23,15 @@ public sealed class SlidingConfidence(int window)
 
     public double LowestOrMean => double.IsPositiveInfinity(Lowest) ? Mean : Lowest;
 
+    /// <summary>A copy, to go back to when a round's streamed tokens are thrown away (a model server's retry).</summary>
+    public SlidingConfidence Copy()
+    {
+        var copy = new SlidingConfidence(window) { Lowest = Lowest };
+        foreach (var p in _last) copy._last.Enqueue(p);
+        (copy._sum, copy._total, copy._count) = (_sum, _total, _count);
+        return copy;
+    }
+
     public void Add(double probability)
     {
         _count++;

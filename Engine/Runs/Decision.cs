@@ -29,6 +29,8 @@ public enum DecisionReason
     TimeBudget,
     /// <summary>Confidence pruning stopped the trace.</summary>
     LowConfidence,
+    /// <summary>The model server failed the round for good (refused it, or kept failing after the retries).</summary>
+    ModelServerFailed,
 }
 
 /// <summary>One entry of a run's decision log.</summary>

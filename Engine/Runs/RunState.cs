@@ -161,8 +161,9 @@ internal sealed class RunState
     }
 
     /// <summary>The stop string stays on until the preset's code-call budget for this attempt is spent.</summary>
-    public GenerationRequest GenerationRequest(Attempt attempt) => new()
+    public GenerationRequest GenerationRequest(Attempt attempt, int round) => new()
     {
+        Seed = Seeds.ForRound(attempt.Seed, round - attempt.FirstRound),
         MaxNewTokens = Decoding.MaxNewTokensPerRound,
         StopStrings = Preset.MaxCodeExecutions is { } max && attempt.Executions >= max ? [] : [Preset.StopString],
     };
@@ -208,6 +209,23 @@ internal sealed class RunState
         if (answer is not null) lock (_gate) _arrived.Add(answer);
         Publish(new CandidateAnswered(candidate.Index, round, raw, candidate.NormalizedAnswer, candidate.Answer));
         PublishVote();
+    }
+
+    /// <summary>The model server failed the candidate's round for good: it ends with the server's message; the run goes on.</summary>
+    public void ServerFailed(Candidate candidate, int round, string message)
+    {
+        candidate.Status = CandidateStatus.Failed;
+        candidate.Error = message;
+        lock (_gate) Record.Decisions.Add(new Decision(candidate.Index, candidate.Attempts.Count - 1, round, DecisionKind.Unanswered, DecisionReason.ModelServerFailed, DateTimeOffset.UtcNow));
+        Publish(new CandidateUnanswered(candidate.Index, round, DecisionReason.ModelServerFailed, message));
+        PublishVote();
+    }
+
+    /// <summary>A round's stream was thrown away and asked for again: recorded on the attempt and published (the view drops its text).</summary>
+    public void RoundRetried(Candidate candidate, int round, GenerationRetry retry)
+    {
+        lock (_gate) candidate.Current.Retries.Add($"round {round}: {retry.Reason}; {retry.DiscardedTokens} streamed token(s) discarded, try {retry.Try + 1}");
+        Publish(new RoundRetried(candidate.Index, candidate.Current.Number, round, retry.Reason, retry.DiscardedTokens));
     }
 
     public void Unanswered(Candidate candidate, int round, DecisionReason reason)

@@ -87,7 +87,17 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
                 candidate.Status = CandidateStatus.Decoding;
                 var attempt = candidate.Current;
                 (partial.Length, partialTokens) = (0, 0);
-                var generation = await sequence.GenerateAsync(run.GenerationRequest(attempt), piece =>
+                var before = confidence.Copy();
+                var request = run.GenerationRequest(attempt, round) with
+                {
+                    OnRetry = retry => // a server's stream broke: what it streamed is void, the round starts again
+                    {
+                        run.RoundRetried(candidate, round, retry);
+                        (partial.Length, partialTokens) = (0, 0);
+                        confidence = before.Copy();
+                    },
+                };
+                var generation = await sequence.GenerateAsync(request, piece =>
                 {
                     run.Publish(new TextDelta(candidate.Index, attempt.Number, round, piece.Text, [piece.Probability]));
                     partial.Append(piece.Text);
@@ -143,6 +153,10 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
             candidate.GeneratedTokens += partialTokens;
             candidate.Status = CandidateStatus.Cancelled;
         }
+        catch (ModelServerException e) when (!ct.IsCancellationRequested)
+        {
+            run.ServerFailed(candidate, candidate.RoundsUsed, e.Message); // the others may still answer
+        }
         catch (Exception e)
         {
             candidate.Status = CandidateStatus.Failed;
@@ -173,7 +187,7 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
 
         var appended = ToolOutputFormatter.Format(result, preset);
         if (run.Policies.RemainingCallsHint) appended += RemainingCallsHint(run, attempt, round);
-        int appendedTokens = sequence.Append(appended);
+        int appendedTokens = await sequence.AppendAsync(appended, ct).ConfigureAwait(false);
         candidate.AppendedTokens += appendedTokens;
         var kind = result.Outcome is CellOutcome.Error or CellOutcome.Crashed ? SegmentKind.Traceback : SegmentKind.Output;
         attempt.Segments.Add(new Segment(kind, appended, round) { Outcome = result.Outcome });

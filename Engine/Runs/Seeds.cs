@@ -9,6 +9,13 @@ public static class Seeds
     public static ulong ForAttempt(ulong runSeed, int candidate, int attempt) =>
         SplitMix64(SplitMix64(runSeed ^ 0x9E3779B97F4A7C15UL * (ulong)(candidate + 1)) + (ulong)attempt);
 
+    /// <summary>
+    /// The seed of one round of an attempt: the attempt's own for its first round, then one per round after it. Each
+    /// round's draws thus depend only on its context and this seed, as a server request's do (it carries one seed).
+    /// </summary>
+    public static ulong ForRound(ulong attemptSeed, int roundOfAttempt) =>
+        roundOfAttempt == 0 ? attemptSeed : SplitMix64(attemptSeed + 0xD1B54A32D192ED03UL * (ulong)roundOfAttempt);
+
     public static ulong Draw() => (ulong)Random.Shared.NextInt64() ^ ((ulong)Random.Shared.Next() << 63);
 
     private static ulong SplitMix64(ulong x)

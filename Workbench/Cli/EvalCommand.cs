@@ -31,13 +31,14 @@ public static class EvalCommand
     private static readonly Option<bool> Group = new("--group-equivalent") { Description = "Symbolically equal answers vote together." };
     private static readonly Option<string?> Model = new("--model") { Description = "A model named in Engine:Models, or a .gguf file (default: Engine:Defaults:Model)." };
     private static readonly Option<bool> NoStore = new("--no-store") { Description = "Do not record the runs in the run store." };
+    private static readonly Option<int?> Parallel = new("--parallel") { Description = "Problems in flight at once (default 1): their candidates share the model's batch, or the servers. Results are the same and stay in problem order." };
     private static readonly Option<double?> Buffer = new("--buffer") { Description = "With --time-budget: a shared buffer of seconds that fast problems add to and slow ones spend (NemoSkills' AIMO-2 scheme)." };
 
     public static Command Create()
     {
         var command = new Command("eval", "Evaluate SC-TIR on a dataset: maj@k, pass@k, greedy; resumable.")
         {
-            DatasetFile, Limit, Out, Width, Depth, Temperature, TopP, TopK, MinP, Seed, MaxTokens, Preset, Policy, NoGreedy, Group, Model, NoStore, Buffer, CommonOptions.Config,
+            DatasetFile, Limit, Out, Width, Depth, Temperature, TopP, TopK, MinP, Seed, MaxTokens, Preset, Policy, NoGreedy, Group, Model, NoStore, Buffer, Parallel, CommonOptions.Config,
         };
         foreach (var option in PolicyOptions.All) command.Options.Add(option);
         command.SetAction(RunAsync);
@@ -73,16 +74,18 @@ public static class EvalCommand
                 Policies = PolicyOptions.Apply(parse, defaults.Policies),
             },
             SharedBufferSeconds = parse.GetValue(Buffer) ?? 0,
+            Parallel = parse.GetValue(Parallel) ?? 1,
             Greedy = !parse.GetValue(NoGreedy),
             GroupEquivalentAnswers = parse.GetValue(Group),
         };
         SettingsValidator.Validate(plan.Settings.Decoding);
+        if (plan.Parallel is < 1 or > 64) throw new ArgumentException($"--parallel must be between 1 and 64 (got {plan.Parallel}).");
         if (plan.SharedBufferSeconds < 0 || !double.IsFinite(plan.SharedBufferSeconds) || (plan.SharedBufferSeconds > 0 && plan.Settings.Policies.TimeBudgetSeconds <= 0))
             throw new InvalidSettingsException([$"--buffer must be a positive number of seconds, given with --time-budget (the share of each problem) (got {plan.SharedBufferSeconds})."]);
         var outPath = parse.GetValue(Out)!.FullName;
         EvaluationRunner.ReadResults(outPath, plan.Fingerprint()); // refuse a file of other settings before loading anything
 
-        await using var model = LlamaModel.Load(entry.Load);
+        await using var model = await Numina.Engine.Models.ModelLoader.LoadAsync(entry, null, ct);
         SolveCommand.DescribeModel(entry, model.Facts);
         await using var executor = options.CreateExecutor();
         RunStore? store = parse.GetValue(NoStore) || string.IsNullOrEmpty(options.StoragePath) ? null : RunStore.Open(options.StoragePath);
@@ -143,7 +146,10 @@ public static class EvalCommand
         {
             var s = summaries[i];
             var r = stats[i];
-            var policies = string.Join(" | ", r.Select(x => x.Policies).Distinct());
+            // A shared buffer gives each problem its own budget: one description, with the budgets' range.
+            var policies = string.Join(" | ", r.Select(x => System.Text.RegularExpressions.Regex.Replace(x.Policies, @"time budget [\d.]+ s", "time budget")).Distinct());
+            if (r.Any(x => x.BudgetSeconds is not null))
+                policies = policies.Replace("time budget", $"time budget {r.Min(x => x.BudgetSeconds ?? 0):0.#}–{r.Max(x => x.BudgetSeconds ?? 0):0.#} s", StringComparison.Ordinal);
             Console.WriteLine($"{names[i]}\t{policies}\t{F(s.MajorityAccuracy)}\t{Points(s.MajorityAccuracy - b.MajorityAccuracy)}\t{s.TokensPerProblem:0}\t" +
                 $"{(b.TokensPerProblem > 0 ? $"{(s.TokensPerProblem / b.TokensPerProblem - 1) * 100:+0.0;-0.0;0.0} %" : "n/a")}\t{s.SecondsPerProblem:0.00}\t" +
                 $"{r.Average(x => x.EarlyStopped):0.0}/problem\t{r.Average(x => x.ConfidenceStopped):0.0}/problem\t{r.Average(x => x.BudgetStopped):0.0}/problem");

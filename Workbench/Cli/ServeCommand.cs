@@ -42,6 +42,7 @@ public static class ServeCommand
         builder.Services.AddSingleton<Runs.RunService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Runs.RunService>());
         builder.Services.AddSingleton<Evaluations.EvaluationService>();
+        builder.Services.AddSingleton<Serving.OpenAiApi>();
         builder.Services.AddMudServices();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
@@ -52,6 +53,7 @@ public static class ServeCommand
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         MapExports(app, store);
+        Serving.OpenAiApi.Map(app);
         app.Logger.LogInformation("Configuration: {Path}", configPath);
         app.Logger.LogInformation("Run store: {Path} ({Interrupted} interrupted run(s) found)", store.Path, store.InterruptedOnOpen);
         _ = app.Services.GetRequiredService<Hosting.ModelHost>().Facts; // load the model now, not at the first page

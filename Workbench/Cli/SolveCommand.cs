@@ -81,7 +81,7 @@ public static class SolveCommand
         var modelOptions = entry.Load with { KvPoolTokens = parse.GetValue(KvPool) ?? entry.Load.KvPoolTokens };
         bool quiet = parse.GetValue(Quiet);
 
-        await using var model = LlamaModel.Load(modelOptions);
+        await using var model = await Numina.Engine.Models.ModelLoader.LoadAsync(entry with { Load = modelOptions }, null, ct);
         if (!quiet) DescribeModel(entry, model.Facts);
         await using var executor = options.CreateExecutor();
         var events = new ChannelEventSink();
@@ -149,7 +149,9 @@ public static class SolveCommand
         CandidateRestarted r => $"c{r.Candidate} round {r.Round}: restarted ({r.Reason})",
         CandidatePruned p => $"c{p.Candidate} round {p.Round}: pruned ({p.Reason})",
         CandidateAnswered a => $"c{a.Candidate} round {a.Round}: answered {a.RawAnswer ?? "(nothing)"} → {a.Answer ?? "dropped"}",
+        CandidateUnanswered { Error: { } error } u => $"c{u.Candidate} round {u.Round}: failed ({error})",
         CandidateUnanswered u => $"c{u.Candidate} round {u.Round}: no answer ({u.Reason})",
+        RoundRetried r => $"c{r.Candidate} round {r.Round}: retried ({r.Reason}; {r.DiscardedTokens} streamed token(s) discarded)",
         VoteUpdated v => "vote: " + string.Join(", ", v.Tally.Buckets.Select(b => b.Weight == b.Count ? $"{b.Answer}×{b.Count}" : $"{b.Answer}×{b.Count} (weight {b.Weight:0.##})")),
         RunFinished f => $"answer: {f.Answer} ({f.Tally.ValidVotes} valid votes){(f.Correct is { } c ? c ? ", correct" : ", wrong" : "")}",
         RunCancelled c => $"cancelled; answer so far: {c.Answer}",

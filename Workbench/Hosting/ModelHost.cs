@@ -30,12 +30,12 @@ public sealed class ModelHost(EngineOptions options, ILogger<ModelHost> log) : I
     private string? _switching;
 
     /// <summary>A loaded model (or the error that kept it from loading) and how many runs hold it.</summary>
-    public sealed class Loaded(ModelEntry entry, LlamaModel? model, string? error, ILogger log)
+    public sealed class Loaded(ModelEntry entry, ILanguageModel? model, string? error, ILogger log)
     {
         private int _leases;
         private bool _retired;
         public ModelEntry Entry { get; } = entry;
-        public LlamaModel? Model { get; } = model;
+        public ILanguageModel? Model { get; } = model;
         public string? Error { get; } = error;
 
         internal bool TryAcquire()
@@ -105,12 +105,12 @@ public sealed class ModelHost(EngineOptions options, ILogger<ModelHost> log) : I
             return new Loaded(new ModelEntry { Name = "(none)", Load = options.ModelBase }, null, "No model is configured (Engine:Models, or Engine:Model:Path).", log);
         try
         {
-            var model = LlamaModel.Load(entry.Load, log);
+            var model = ModelLoader.LoadAsync(entry, log).GetAwaiter().GetResult(); // start-up and switches wait for it anyway
             log.LogInformation("Model {Entry}: {Name}, {Parameters:N0} parameters, {Quantization}, {Device}; memory {Plan}",
                 entry.Name, model.Facts.Name, model.Facts.Parameters, model.Facts.Quantization, model.Facts.Device, model.Facts.Memory);
             return new Loaded(entry, model, null, log);
         }
-        catch (Exception e) when (e is Engine.Models.Gguf.ModelFileException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is Engine.Models.Gguf.ModelFileException or ArgumentException or InvalidOperationException or ModelServerException or Engine.Settings.InvalidSettingsException)
         {
             log.LogError("The model {Name} could not be loaded: {Error}", entry.Name, e.Message);
             return new Loaded(entry, null, e.Message, log);

@@ -26,16 +26,20 @@ public sealed class RunJob
 }
 
 /// <summary>
-/// The engine as the workbench's one service: runs first-in first-out on the loaded model, each stored as it goes. A run
-/// that fails is recorded with its error and the queue carries on.
+/// The engine as the workbench's one service: runs first-in first-out on the loaded model, each stored as it goes; up
+/// to <c>Workbench:ConcurrentRuns</c> at once (their candidates decode in one batch on the in-process model, or side by
+/// side on a model server). A run that fails is recorded with its error and the queue carries on.
 /// </summary>
-public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStore store, ILogger<RunService> log) : BackgroundService
+public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStore store, ILogger<RunService> log, IConfiguration? configuration = null) : BackgroundService
 {
     private readonly object _gate = new();
     private readonly List<RunJob> _queue = [];
     private readonly Dictionary<string, RunJob> _jobs = [];
     private readonly SemaphoreSlim _signal = new(0);
-    private RunJob? _running;
+    private readonly List<RunJob> _running = [];
+
+    /// <summary>Runs that decode at once; more wait in the queue.</summary>
+    public int ConcurrentRuns { get; } = Math.Clamp(configuration?.GetValue<int?>("Workbench:ConcurrentRuns") ?? 1, 1, 16);
 
     public RunStore Store => store;
 
@@ -73,9 +77,15 @@ public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStor
         get { lock (_gate) return _queue.ToList(); }
     }
 
+    /// <summary>The run started last among those running (the Solve page follows it).</summary>
     public RunJob? Running
     {
-        get { lock (_gate) return _running; }
+        get { lock (_gate) return _running.LastOrDefault(); }
+    }
+
+    public IReadOnlyList<RunJob> RunningAll
+    {
+        get { lock (_gate) return _running.ToList(); }
     }
 
     /// <summary>Stops a running run (its record is kept as cancelled) or takes a queued one out of the queue.</summary>
@@ -96,26 +106,36 @@ public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStor
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var active = new List<Task>();
         while (!stoppingToken.IsCancellationRequested)
         {
             try { await _signal.WaitAsync(stoppingToken); }
-            catch (OperationCanceledException) { return; }
-            RunJob job;
-            lock (_gate)
+            catch (OperationCanceledException) { break; }
+            while (true)
             {
-                if (_queue.Count == 0) continue;
-                job = _queue[0];
-                _queue.RemoveAt(0);
-                _running = job;
-                job.State = JobState.Running;
+                RunJob job;
+                lock (_gate)
+                {
+                    if (_queue.Count == 0 || _running.Count >= ConcurrentRuns) break;
+                    job = _queue[0];
+                    _queue.RemoveAt(0);
+                    _running.Add(job);
+                    job.State = JobState.Running;
+                }
+                active.Add(Task.Run(async () =>
+                {
+                    try { await RunAsync(job, stoppingToken); }
+                    finally
+                    {
+                        lock (_gate) _running.Remove(job);
+                        job.State = JobState.Done;
+                        _signal.Release(); // a place is free: the next queued run may start
+                    }
+                }, CancellationToken.None));
             }
-            try { await RunAsync(job, stoppingToken); }
-            finally
-            {
-                lock (_gate) _running = null;
-                job.State = JobState.Done;
-            }
+            active.RemoveAll(t => t.IsCompleted);
         }
+        await Task.WhenAll(active);
     }
 
     private async Task RunAsync(RunJob job, CancellationToken stoppingToken)

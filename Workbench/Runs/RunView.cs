@@ -239,8 +239,22 @@ public sealed class RunView
                 case CandidateUnanswered u:
                 {
                     var c = Touch(Candidate(u.Candidate));
-                    (c.Status, c.EndReason) = (CandidateStatus.Unanswered, u.Reason);
-                    Decide(e, u.Round, u.Candidate, "unanswered", Describe(u.Reason));
+                    (c.Status, c.EndReason) = (u.Reason == DecisionReason.ModelServerFailed ? CandidateStatus.Failed : CandidateStatus.Unanswered, u.Reason);
+                    Decide(e, u.Round, u.Candidate, u.Reason == DecisionReason.ModelServerFailed ? "failed" : "unanswered",
+                        Describe(u.Reason) + (u.Error is { } error ? $": {error}" : ""));
+                    break;
+                }
+                case RoundRetried retried:
+                {
+                    // The server's stream broke: what it streamed for the round is void, and the round comes again.
+                    var c = Touch(Candidate(retried.Candidate));
+                    var attempt = AttemptOf(c, retried.Attempt);
+                    if (attempt.Blocks.Count > 0 && attempt.Blocks[^1] is { Kind: BlockKind.Model, Complete: false } open && open.Round == retried.Round)
+                    {
+                        c.GeneratedTokens -= open.Probabilities.Count;
+                        attempt.Blocks.RemoveAt(attempt.Blocks.Count - 1);
+                    }
+                    Decide(e, retried.Round, retried.Candidate, "retry", $"{retried.Reason}; {retried.DiscardedTokens} streamed token(s) discarded");
                     break;
                 }
                 case CandidateAdded added:
@@ -322,6 +336,7 @@ public sealed class RunView
         DecisionReason.StoppedEarly => "stopped early",
         DecisionReason.TimeBudget => "time budget spent",
         DecisionReason.LowConfidence => "low confidence",
+        DecisionReason.ModelServerFailed => "the model server failed the round",
         _ => reason.ToString(),
     };
 

@@ -77,6 +77,7 @@ public sealed partial class LlamaModel
             {
                 ObjectDisposedException.ThrowIf(Disposed, this);
                 if (Active is not null) throw new InvalidOperationException("The sequence is already generating.");
+                if (request.Seed is { } seed) Sampler.Reseed(seed);
                 Active = r;
             }
             model._wake.Release();

@@ -37,6 +37,9 @@ public sealed class TokenSampler(ulong seed)
     private readonly List<int> _boundary = [];
     private readonly HashSet<int> _boundaryKept = [];
 
+    /// <summary>Starts the draws again from <paramref name="seed"/> (the repetition window is the context's, and stays).</summary>
+    public void Reseed(ulong seed) => _state = seed;
+
     public (int Token, float Probability) Sample(ReadOnlySpan<float> logits, SamplingSettings s)
     {
         int n = logits.Length;
