@@ -18,7 +18,7 @@ public sealed record CompletionChunk
     public IReadOnlyList<double>? TokenLogprobs { get; init; }
     /// <summary>"stop" (end of sequence or a stop string), "length", or another server's word; null while streaming.</summary>
     public string? FinishReason { get; init; }
-    /// <summary>The stop string that ended it, when the server says (vLLM/SGLang <c>stop_reason</c>, llama-server <c>stopping_word</c>).</summary>
+    /// <summary>The stop string that ended it, when the server says (vLLM <c>stop_reason</c>, SGLang <c>matched_stop</c>, llama-server <c>stopping_word</c>).</summary>
     public string? StopString { get; init; }
     public int? PromptTokens { get; init; }
     public int? CompletionTokens { get; init; }
@@ -40,8 +40,8 @@ public sealed record CompletionChunk
         chunk = chunk with
         {
             Text = Str(choice, "text") ?? "",
-            FinishReason = Str(choice, "finish_reason"),
-            StopString = Str(choice, "stop_reason") ?? Str(choice, "stopping_word") ?? Str(root, "stopping_word"),
+            FinishReason = Str(choice, "finish_reason") is { Length: > 0 } finish ? finish : null, // TGI sends "" while streaming
+            StopString = Str(choice, "stop_reason") ?? Str(choice, "matched_stop") ?? Str(choice, "stopping_word") ?? Str(root, "stopping_word"),
         };
         if (choice.TryGetProperty("logprobs", out var logprobs) && logprobs.ValueKind == JsonValueKind.Object)
         {

@@ -438,7 +438,7 @@ public sealed class OpenAiCompletionsModel : ILanguageModel
                 ? $"the stream ended without a finish reason after {tokens} token(s)"
                 : $"the stream dropped after {tokens} token(s) (no [DONE])");
         // The server stripped a stop string it matched (servers without include_stop_str_in_output): put it back, as our transcript keeps stops.
-        if (finish == "stop" && serverStop is { Length: > 0 } && request.StopStrings.Contains(serverStop))
+        if (finish is "stop" or "stop_sequence" && serverStop is { Length: > 0 } && request.StopStrings.Contains(serverStop))
         {
             text.Append(serverStop);
             onPiece(new GeneratedPiece(serverStop, 1f));
@@ -447,7 +447,7 @@ public sealed class OpenAiCompletionsModel : ILanguageModel
         var reason = finish switch
         {
             "length" => StopReason.TokenLimit,
-            "stop" or "eos_token" => StopReason.EndOfSequence,
+            "stop" or "eos_token" or "stop_sequence" => StopReason.EndOfSequence, // TGI's words
             _ => throw new ServerFault($"the server ended the stream with finish reason '{finish}'"),
         };
         return new StreamResult(new Generation { Text = text.ToString(), StopReason = reason, TokenCount = tokens }, promptTokens);

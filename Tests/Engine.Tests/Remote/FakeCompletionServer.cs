@@ -28,11 +28,11 @@ public sealed class FakeCompletionServer : IAsyncDisposable
     /// <summary>What to answer a completion request.</summary>
     public abstract record Reply;
     /// <summary>Streams <paramref name="Text"/> one character per chunk (with its log probability), then ends as told.</summary>
-    public sealed record Stream(string Text, Ending End = Ending.Done, string Finish = "stop", TimeSpan? Pace = null) : Reply;
+    public sealed record Streamed(string Text, Ending End = Ending.Done, string Finish = "stop", TimeSpan? Pace = null) : Reply;
     public sealed record Status(int Code, string Body, int? RetryAfterSeconds = null) : Reply;
     public enum Ending { Done, Close, Stall }
 
-    public Func<Request, Reply> OnCompletion { get; set; } = _ => new Stream("");
+    public Func<Request, Reply> OnCompletion { get; set; } = _ => new Streamed("");
     public ConcurrentQueue<Request> Completions { get; } = new();
     /// <summary>Completion streams the client closed before their end (a cancelled candidate's request).</summary>
     public int ClosedByClient => _closedByClient;
@@ -95,7 +95,7 @@ public sealed class FakeCompletionServer : IAsyncDisposable
                 case Status s:
                     await WriteJson(stream, s.Code, s.Body, s.RetryAfterSeconds is { } after ? $"Retry-After: {after}\r\n" : "");
                     break;
-                case Stream s:
+                case Streamed s:
                     await WriteStreamAsync(stream, s, request.Prompt.Length);
                     break;
             }
@@ -104,7 +104,7 @@ public sealed class FakeCompletionServer : IAsyncDisposable
         catch (SocketException) { Interlocked.Increment(ref _closedByClient); }
     }
 
-    private async Task WriteStreamAsync(NetworkStream stream, Stream s, int promptTokens)
+    private async Task WriteStreamAsync(NetworkStream stream, Streamed s, int promptTokens)
     {
         var head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
@@ -131,8 +131,16 @@ public sealed class FakeCompletionServer : IAsyncDisposable
                 await Task.Delay(TimeSpan.FromSeconds(30), _stop.Token).ContinueWith(_ => { });
                 return;
         }
-        var last = $$"""{"id":"cmpl-1","object":"text_completion","model":"{{ModelName}}","choices":[{"index":0,"text":"","finish_reason":"{{s.Finish}}","stop_reason":null}]}""";
-        var usage = $$"""{"id":"cmpl-1","object":"text_completion","model":"{{ModelName}}","choices":[],"usage":{"prompt_tokens":{{promptTokens}},"completion_tokens":{{s.Text.Length}},"total_tokens":{{promptTokens + s.Text.Length}}}}""";
+        var last = new JsonObject
+        {
+            ["id"] = "cmpl-1", ["object"] = "text_completion", ["model"] = ModelName,
+            ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["text"] = "", ["finish_reason"] = s.Finish, ["stop_reason"] = null }),
+        }.ToJsonString();
+        var usage = new JsonObject
+        {
+            ["id"] = "cmpl-1", ["object"] = "text_completion", ["model"] = ModelName, ["choices"] = new JsonArray(),
+            ["usage"] = new JsonObject { ["prompt_tokens"] = promptTokens, ["completion_tokens"] = s.Text.Length, ["total_tokens"] = promptTokens + s.Text.Length },
+        }.ToJsonString();
         await stream.WriteAsync(Encoding.UTF8.GetBytes($"data: {last}\n\ndata: {usage}\n\ndata: [DONE]\n\n"));
         await stream.FlushAsync();
     }

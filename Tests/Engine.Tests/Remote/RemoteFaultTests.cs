@@ -46,7 +46,7 @@ public class RemoteFaultTests
     public async Task A_server_killed_mid_stream_is_retried_from_the_round_start_and_nothing_is_streamed_twice()
     {
         await using var server = new FakeCompletionServer();
-        server.OnCompletion = r => r.Index == 0 ? new Stream("Let me com", Ending.Close) : new Stream(Code);
+        server.OnCompletion = r => r.Index == 0 ? new Streamed("Let me com", Ending.Close) : new Streamed(Code);
         await using var model = await OpenAiCompletionsModel.ConnectAsync(Options(server.BaseUrl));
 
         var (generation, retries, streamed) = await Generate(model);
@@ -54,6 +54,7 @@ public class RemoteFaultTests
         Assert.Equal(StopReason.StopString, generation.StopReason);
         Assert.Equal("Let me compute.\n```python\nprint(6 * 7)\n```\n```output", generation.Text); // the stop kept, the rest cut
         Assert.Equal(generation.Text, streamed); // after the retry, the pieces spell the result once
+        Assert.Equal(generation.Text.Length, generation.TokenCount); // one token per character, counted once
         var retry = Assert.Single(retries);
         Assert.Equal(10, retry.DiscardedTokens);
         Assert.Contains("dropped", retry.Reason);
@@ -67,7 +68,7 @@ public class RemoteFaultTests
         await using var server = new FakeCompletionServer();
         server.OnCompletion = r => r.Index == 0
             ? new Status(503, """{"error":{"message":"the engine is overloaded","type":"server_error","code":503}}""", RetryAfterSeconds: 1)
-            : new Stream(Code);
+            : new Streamed(Code);
         await using var model = await OpenAiCompletionsModel.ConnectAsync(Options(server.BaseUrl));
         var clock = Stopwatch.StartNew();
 
@@ -83,7 +84,7 @@ public class RemoteFaultTests
     public async Task A_stalled_stream_times_out_and_is_retried()
     {
         await using var server = new FakeCompletionServer();
-        server.OnCompletion = r => r.Index == 0 ? new Stream("Let", Ending.Stall) : new Stream(Code);
+        server.OnCompletion = r => r.Index == 0 ? new Streamed("Let", Ending.Stall) : new Streamed(Code);
         await using var model = await OpenAiCompletionsModel.ConnectAsync(Options(server.BaseUrl) with { ReadTimeoutSeconds = 0.5 });
 
         var (generation, retries, streamed) = await Generate(model);
@@ -106,7 +107,7 @@ public class RemoteFaultTests
     public async Task A_server_that_goes_away_fails_the_round_after_the_retries_with_the_reason()
     {
         var server = new FakeCompletionServer();
-        server.OnCompletion = _ => new Stream(Code);
+        server.OnCompletion = _ => new Streamed(Code);
         await using var model = await OpenAiCompletionsModel.ConnectAsync(Options(server.BaseUrl) with { MaxRetries = 2 });
         using var state = await model.EvaluatePromptAsync("Q: ", new PromptOptions { MaxSequenceTokens = 4096 }, CancellationToken.None);
         using var sequence = state.Fork(new SamplingSettings());
@@ -137,7 +138,7 @@ public class RemoteFaultTests
     public async Task With_one_of_two_replicas_down_every_round_completes_on_the_other_and_the_dead_one_rests()
     {
         await using var live = new FakeCompletionServer();
-        live.OnCompletion = _ => new Stream(Code);
+        live.OnCompletion = _ => new Streamed(Code);
         var dead = $"http://127.0.0.1:{DeadPort()}/v1";
         await using var model = await OpenAiCompletionsModel.ConnectAsync(Options(dead, live.BaseUrl));
         Assert.Single(model.Facts.Warnings); // the dead one is named at start-up
@@ -156,7 +157,7 @@ public class RemoteFaultTests
     public async Task Cancelling_a_candidate_closes_its_request()
     {
         await using var server = new FakeCompletionServer();
-        server.OnCompletion = _ => new Stream(new string('a', 400), Pace: TimeSpan.FromMilliseconds(20));
+        server.OnCompletion = _ => new Streamed(new string('a', 400), Pace: TimeSpan.FromMilliseconds(20));
         await using var model = await OpenAiCompletionsModel.ConnectAsync(Options(server.BaseUrl) with { MaxRetries = 0 });
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
@@ -178,8 +179,8 @@ public class RemoteFaultTests
         {
             if (r.Seed == refused) return new Status(400, """{"error":{"message":"prompt rejected by the moderation filter"}}""");
             if (!r.Prompt.Contains("```output")) // a first round
-                return Interlocked.Increment(ref dropped) == 1 ? new Stream("Let me", Ending.Close) : new Stream(Code);
-            return new Stream(Answer);
+                return Interlocked.Increment(ref dropped) == 1 ? new Streamed("Let me", Ending.Close) : new Streamed(Code);
+            return new Streamed(Answer);
         };
         await using var model = await OpenAiCompletionsModel.ConnectAsync(Options(server.BaseUrl));
         await using var executor = Python.Executor();
@@ -206,6 +207,6 @@ public class RemoteFaultTests
         Assert.Single(sink.Events.OfType<RoundRetried>());
         Assert.Contains(sink.Events.OfType<CandidateUnanswered>(), u => u.Candidate == 2 && u.Error!.Contains("moderation filter"));
         Assert.Equal(record.Candidates.Where(c => c.Status == CandidateStatus.Answered).Sum(c => c.GeneratedTokens),
-            2 * (Code.Length - 1 + Answer.Length)); // "```output\n" ends at the stop: its "\n" is never generated; no token counted twice
+            2 * (Code.Length + Answer.Length)); // Numina's stop, "```output\n", ends the code round; the dropped try's tokens are not counted
     }
 }
