@@ -12,9 +12,11 @@ public static class Seeds
     /// <summary>
     /// The seed of one round of an attempt: the attempt's own for its first round, then one per round after it. Each
     /// round's draws thus depend only on its context and this seed, as a server request's do (it carries one seed).
+    /// It has 63 bits: servers take a seed as a signed 64-bit integer (vLLM refuses more), and a round must draw the
+    /// same over HTTP as in-process.
     /// </summary>
     public static ulong ForRound(ulong attemptSeed, int roundOfAttempt) =>
-        roundOfAttempt == 0 ? attemptSeed : SplitMix64(attemptSeed + 0xD1B54A32D192ED03UL * (ulong)roundOfAttempt);
+        (roundOfAttempt == 0 ? attemptSeed : SplitMix64(attemptSeed + 0xD1B54A32D192ED03UL * (ulong)roundOfAttempt)) & long.MaxValue;
 
     public static ulong Draw() => (ulong)Random.Shared.NextInt64() ^ ((ulong)Random.Shared.Next() << 63);
 

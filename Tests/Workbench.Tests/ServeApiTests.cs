@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Numina.Engine.Evaluation;
+using Numina.Engine.Runs;
+using Xunit.Abstractions;
+
+namespace Numina.Workbench.Tests;
+
+/// <summary>
+/// The remote backend against a real server in another process: <c>Workbench serve</c> with the bundled model answers
+/// <c>/v1/completions</c>, and complete SC-TIR runs go over HTTP — streamed, with logprobs — to the same answers and
+/// transcripts as in-process for the same seeds (the server takes each round's seed and continues cached sequences).
+/// </summary>
+[Collection("workbench-cli")]
+public class ServeApiTests(ITestOutputHelper output)
+{
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    /// <summary>The repository's configuration with a second model entry, "remote", served by <paramref name="port"/>.</summary>
+    private static string Config(int port, int firstUid)
+    {
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(WorkbenchCli.Root, "appsettings.json")))!;
+        config["Engine"]!["Storage"]!["Path"] = WorkbenchCli.Temp("runs.db");
+        var models = config["Engine"]!["Models"]!.AsObject();
+        foreach (var (_, entry) in models) entry!["Path"] = Path.Combine(WorkbenchCli.Root, entry["Path"]!.GetValue<string>());
+        var tiny = models["numina-tiny"]!;
+        models["remote"] = new JsonObject
+        {
+            ["Preset"] = "Numina",
+            ["Defaults"] = tiny["Defaults"]!.DeepClone(),
+            ["Server"] = new JsonObject { ["Endpoints"] = new JsonArray(new JsonObject { ["BaseUrl"] = $"http://127.0.0.1:{port}/v1", ["Model"] = "numina-tiny" }) },
+        };
+        config["Engine"]!["Sandbox"]!["FirstUid"] = firstUid;
+        var path = WorkbenchCli.Temp("appsettings.json");
+        File.WriteAllText(path, config.ToJsonString());
+        return path;
+    }
+
+    private sealed class Server(Process process) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+    }
+
+    private static async Task<Server> Serve(int port, string config)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { WorkbenchCli.Dll, "serve", "--urls", $"http://127.0.0.1:{port}", "--config", config }) start.ArgumentList.Add(a);
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var http = new HttpClient();
+        for (int i = 0; i < 120; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync($"http://127.0.0.1:{port}/v1/models")).IsSuccessStatusCode) return new Server(process);
+            }
+            catch (HttpRequestException) { }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException("Workbench serve did not answer /v1/models in 30 s.");
+    }
+
+    [Fact]
+    public async Task Runs_over_http_match_in_process_runs_and_the_endpoint_answers_in_the_servers_shapes()
+    {
+        int port = FreePort();
+        var config = Config(port, firstUid: 62700);
+        await using var server = await Serve(port, Config(port, firstUid: 62800));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        // The shapes: the model list, a streamed completion with logprobs and usage, tokenize.
+        var models = JsonNode.Parse(await http.GetStringAsync("/v1/models"))!;
+        Assert.Equal("numina-tiny", models["data"]![0]!["id"]!.GetValue<string>());
+        var body = """{"model":"numina-tiny","prompt":"### Problem: What is 2+3?\n### Solution: ","max_tokens":12,"seed":3,"temperature":0.8,"logprobs":1,"stream":true,"stream_options":{"include_usage":true}}""";
+        using var response = await http.PostAsync("/v1/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
+        var events = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e["data: ".Length..]).ToList();
+        Assert.Equal("[DONE]", events[^1]);
+        var chunks = events[..^1].Select(e => JsonNode.Parse(e)!).ToList();
+        var tokens = chunks.Where(c => c["choices"]!.AsArray().Count > 0 && c["choices"]![0]!["finish_reason"] is null).ToList();
+        Assert.Equal(12, tokens.Count);
+        Assert.All(tokens, c => Assert.True(c["choices"]![0]!["logprobs"]!["token_logprobs"]![0]!.GetValue<double>() <= 0));
+        Assert.Equal("length", chunks.Single(c => c["choices"]!.AsArray().Count > 0 && c["choices"]![0]!["finish_reason"] is not null)["choices"]![0]!["finish_reason"]!.GetValue<string>());
+        Assert.Equal(12, chunks[^1]["usage"]!["completion_tokens"]!.GetValue<int>());
+        var tokenized = JsonNode.Parse(await (await http.PostAsync("/tokenize", new StringContent("""{"content":"2+3"}""", Encoding.UTF8, "application/json"))).Content.ReadAsStringAsync())!;
+        Assert.Equal(3, tokenized["count"]!.GetValue<int>());
+        var refused = await http.PostAsync("/v1/completions", new StringContent("""{"model":"gpt-4","prompt":"x"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        Assert.Contains("numina-tiny", JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["error"]!["message"]!.GetValue<string>());
+
+        // Whole runs: the same seed in-process and over HTTP.
+        foreach (var id in new[] { "heldout-0001", "heldout-0003" })
+        {
+            string[] Args(string model) => ["solve", "--config", config, "--model", model, "--file", Path.Combine(WorkbenchCli.Root, "models", "heldout-sample.jsonl"), "--id", id, "-n", "4", "--seed", "5", "--quiet"];
+            var local = await WorkbenchCli.Run(Args("numina-tiny"));
+            var remote = await WorkbenchCli.Run(Args("remote"));
+            Assert.True(local.ExitCode == 0, local.Stderr);
+            Assert.True(remote.ExitCode == 0, remote.Stderr);
+            var (a, b) = (RunRecord.FromJson(local.Stdout), RunRecord.FromJson(remote.Stdout));
+            output.WriteLine($"{id}: in-process {a.Answer} ({a.GeneratedTokens} tokens), over HTTP {b.Answer} ({b.GeneratedTokens} tokens)");
+            Assert.Equal(RunStatus.Finished, b.Status);
+            Assert.Equal(a.Candidates.Select(c => c.Transcript(a.Prompt)), b.Candidates.Select(c => c.Transcript(b.Prompt)));
+            Assert.Equal(a.Answer, b.Answer);
+            Assert.Equal("remote", b.Model!.Architecture);
+        }
+    }
+
+    [Fact]
+    public async Task Eval_parallel_over_http_gives_the_in_process_results_in_problem_order()
+    {
+        int port = FreePort();
+        var config = Config(port, firstUid: 62900);
+        await using var server = await Serve(port, Config(port, firstUid: 63400));
+        var set = WorkbenchCli.Temp("set.jsonl");
+        File.WriteAllLines(set, File.ReadLines(Path.Combine(WorkbenchCli.Root, "models", "heldout-sample.jsonl")).Take(6));
+        string[] Args(string model, string outPath, int parallel) =>
+            ["eval", "--dataset", set, "--out", outPath, "-n", "4", "--seed", "2", "--no-greedy", "--no-store", "--config", config, "--model", model, "--parallel", parallel.ToString()];
+
+        var (one, four) = (WorkbenchCli.Temp("one.jsonl"), WorkbenchCli.Temp("four.jsonl"));
+        var alone = await WorkbenchCli.Run(Args("numina-tiny", one, 1));
+        var parallel = await WorkbenchCli.Run(Args("remote", four, 4));
+        Assert.True(alone.ExitCode == 0, alone.Stderr);
+        Assert.True(parallel.ExitCode == 0, parallel.Stderr);
+
+        var a = File.ReadLines(one).Select(l => JsonNode.Parse(l)!).ToList();
+        var b = File.ReadLines(four).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal(File.ReadLines(set).Select(l => JsonNode.Parse(l)!["id"]!.GetValue<string>()), b.Select(r => r["id"]!.GetValue<string>())); // problem order
+        Assert.Equal(a.Select(r => r["majority"]?.ToJsonString()), b.Select(r => r["majority"]?.ToJsonString()));
+        Assert.Equal(a.Select(r => r["tokens"]!.GetValue<int>()), b.Select(r => r["tokens"]!.GetValue<int>()));
+    }
+}
