@@ -10,11 +10,14 @@ namespace Numina.Engine.Serving;
 /// same, on tokens). So an SC-TIR client over HTTP costs the model what a local run costs, and, the seed being per
 /// request, draws the same tokens.
 ///
-/// The cache holds KV cells: it keeps at most as many sequences as the pool can hold while requests are waiting, and
-/// lets the least recently used go first.
+/// The cache holds KV cells: it keeps at most <c>capacity</c> sequences, letting the least recently used go first, and
+/// none idle for longer than <see cref="IdleSeconds"/> (a client between two rounds comes back within seconds; one that
+/// has gone should not keep the workbench's own runs out of the pool).
 /// </summary>
 public sealed class PrefixCache(ILanguageModel model, int contextSize, int capacity) : IAsyncDisposable
 {
+    public double IdleSeconds { get; init; } = 30;
+
     private readonly object _gate = new();
     private readonly List<Root> _roots = [];
     private readonly List<Entry> _idle = [];
@@ -30,9 +33,11 @@ public sealed class PrefixCache(ILanguageModel model, int contextSize, int capac
     public ILanguageModel Model => model;
     public int ContextSize => contextSize;
 
-    private sealed class Root(IPromptState state, string text)
+    /// <summary>An evaluated prompt; <see cref="Ready"/> completes when its evaluation does (requests that come meanwhile wait for it).</summary>
+    private sealed class Root(string text)
     {
-        public IPromptState State { get; } = state;
+        public TaskCompletionSource<IPromptState> Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public IPromptState State => Ready.Task.Result;
         public string Text { get; } = text;
         public int Users;
         public long LastUsed;
@@ -44,6 +49,7 @@ public sealed class PrefixCache(ILanguageModel model, int contextSize, int capac
         public ISequence Sequence { get; } = sequence;
         public string Text { get; set; } = text;
         public long LastUsed;
+        public long IdleSince = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     /// <summary>What one completion produced, and the prompt's size as the model read it.</summary>
@@ -76,6 +82,7 @@ public sealed class PrefixCache(ILanguageModel model, int contextSize, int capac
     private async Task<Entry> TakeAsync(string prompt, SamplingSettings sampling, CancellationToken ct)
     {
         Root? root;
+        bool evaluate;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -91,30 +98,26 @@ public sealed class PrefixCache(ILanguageModel model, int contextSize, int capac
                 hit.Text = prompt;
                 return hit;
             }
-            root = _roots.Where(r => prompt.StartsWith(r.Text, StringComparison.Ordinal)).MaxBy(r => r.Text.Length);
-            if (root is not null)
+            root = _roots.Where(r => prompt.StartsWith(r.Text, StringComparison.Ordinal) && !r.Ready.Task.IsFaulted).MaxBy(r => r.Text.Length);
+            evaluate = root is null;
+            if (root is null)
             {
-                root.Users++;
-                PromptHits++;
-                ReusedTokens += root.State.TokenCount;
+                // The first of several requests for one prompt (a run's N candidates) evaluates it; the others wait for it.
+                Misses++;
+                root = new Root(prompt);
+                _roots.Add(root);
             }
-            else Misses++;
+            else PromptHits++;
+            root.Users++;
             _busy++;
             MakeRoom();
         }
+        if (evaluate) _ = EvaluateAsync(root);
         try
         {
-            if (root is null)
-            {
-                var state = await model.EvaluatePromptAsync(new PromptText([new PromptPart(prompt, IsTemplate: true)]),
-                    new PromptOptions { MaxSequenceTokens = contextSize, Sequences = 1 }, ct).ConfigureAwait(false);
-                lock (_gate)
-                {
-                    root = new Root(state, prompt) { Users = 1 };
-                    _roots.Add(root);
-                }
-            }
-            var sequence = root.State.Fork(sampling);
+            var state = await root.Ready.Task.WaitAsync(ct).ConfigureAwait(false);
+            if (!evaluate) lock (_gate) ReusedTokens += state.TokenCount;
+            var sequence = state.Fork(sampling);
             var entry = new Entry(root, sequence, root.Text);
             if (prompt.Length > root.Text.Length) sequence.Append(prompt[root.Text.Length..]);
             entry.Text = prompt;
@@ -125,10 +128,22 @@ public sealed class PrefixCache(ILanguageModel model, int contextSize, int capac
             lock (_gate)
             {
                 _busy--;
-                if (root is not null) root.Users--;
+                root.Users--;
+                if (root.Ready.Task.IsFaulted) _roots.Remove(root);
             }
             throw;
         }
+    }
+
+    private async Task EvaluateAsync(Root root)
+    {
+        try
+        {
+            var state = await model.EvaluatePromptAsync(new PromptText([new PromptPart(root.Text, IsTemplate: true)]),
+                new PromptOptions { MaxSequenceTokens = contextSize, Sequences = 1 }, CancellationToken.None).ConfigureAwait(false);
+            root.Ready.TrySetResult(state);
+        }
+        catch (Exception e) { root.Ready.TrySetException(e); }
     }
 
     private void Return(Entry entry, bool keep)
@@ -137,6 +152,7 @@ public sealed class PrefixCache(ILanguageModel model, int contextSize, int capac
         {
             _busy--;
             entry.LastUsed = entry.Root.LastUsed = ++_clock;
+            entry.IdleSince = System.Diagnostics.Stopwatch.GetTimestamp();
             if (keep && !_disposed) _idle.Add(entry);
             else Drop(entry);
             MakeRoom();
@@ -146,12 +162,13 @@ public sealed class PrefixCache(ILanguageModel model, int contextSize, int capac
     /// <summary>Lets the least recently used idle sequences (and prompts nobody uses) go while the cache is over capacity. Call with the lock held.</summary>
     private void MakeRoom()
     {
+        foreach (var stale in _idle.Where(e => System.Diagnostics.Stopwatch.GetElapsedTime(e.IdleSince).TotalSeconds > IdleSeconds).ToList()) Drop(stale);
         while (_idle.Count > 0 && _idle.Count + _busy > capacity)
             Drop(_idle.MinBy(e => e.LastUsed)!);
-        foreach (var root in _roots.Where(r => r.Users == 0).OrderBy(r => r.LastUsed).Take(Math.Max(0, _roots.Count - capacity)).ToList())
+        foreach (var root in _roots.Where(r => r.Users == 0 && r.Ready.Task.IsCompleted).OrderBy(r => r.LastUsed).Take(Math.Max(0, _roots.Count - capacity)).ToList())
         {
             _roots.Remove(root);
-            root.State.Dispose();
+            if (root.Ready.Task.IsCompletedSuccessfully) root.State.Dispose();
         }
     }
 
@@ -168,10 +185,10 @@ public sealed class PrefixCache(ILanguageModel model, int contextSize, int capac
         {
             _disposed = true;
             foreach (var e in _idle.ToList()) Drop(e);
-            foreach (var r in _roots.Where(r => r.Users == 0).ToList())
+            foreach (var r in _roots.Where(r => r.Users == 0 && r.Ready.Task.IsCompleted).ToList())
             {
                 _roots.Remove(r);
-                r.State.Dispose();
+                if (r.Ready.Task.IsCompletedSuccessfully) r.State.Dispose();
             }
         }
         return ValueTask.CompletedTask;

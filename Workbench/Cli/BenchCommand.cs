@@ -34,6 +34,12 @@ public static class BenchCommand
         sampler.SetAction((parse, ct) => SamplerBenchmark.RunAsync(parse.GetValue(tokenizer)?.FullName, parse.GetValue(width), parse.GetValue(samplerTokens),
             parse.GetValue(samplerRepeats), parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount, ct));
         bench.Subcommands.Add(sampler);
+
+        var problems = new Option<int>("--problems") { Description = "Held-out problems per measurement.", DefaultValueFactory = _ => 8 };
+        var serveWidth = new Option<int>("--n") { Description = "Candidates per problem.", DefaultValueFactory = _ => 8 };
+        var serve = new Command("serve", "eval with 4 problems in flight against 1, and runs through the workbench's own /v1/completions against in-process, on the bundled model.") { CommonOptions.Config, problems, serveWidth };
+        serve.SetAction((parse, ct) => ServeBenchmark.RunAsync(CommonOptions.LoadEngineOptions(parse), CommonOptions.ConfigPath(parse), parse.GetValue(problems), parse.GetValue(serveWidth), ct));
+        bench.Subcommands.Add(serve);
         return bench;
     }
 }

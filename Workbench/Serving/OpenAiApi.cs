@@ -45,9 +45,9 @@ public sealed class OpenAiApi(ModelHost models, EngineOptions options, ILogger<O
                 _current = null;
                 if (models.Acquire() is not { } lease) return null;
                 var decoding = options.DefaultsFor(options.PresetFor(lease.Entry), lease.Entry).Decoding;
-                int capacity = lease.Model is LlamaModel llama
-                    ? Math.Max(1, Math.Min(llama.PoolTokens / decoding.ContextSize / 2, 16)) // half the pool: the workbench's own runs need room too
-                    : 16;
+                // The pool's worth of sequences but two (a run of the workbench's own still gets its prompt and a
+                // candidate in; idle sequences go after 30 s).
+                int capacity = lease.Model is LlamaModel llama ? Math.Clamp(llama.PoolTokens / decoding.ContextSize - 2, 1, 62) : 16;
                 _current = (lease, new PrefixCache(lease.Model, decoding.ContextSize, capacity));
                 return _current.Value.Cache;
             }
@@ -82,6 +82,11 @@ public sealed class OpenAiApi(ModelHost models, EngineOptions options, ILogger<O
             {
                 ["id"] = models.Entry.Name, ["object"] = "model", ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
                 ["owned_by"] = "numina-workbench", ["max_model_len"] = cache.ContextSize, ["root"] = cache.Model.Facts.Name,
+                // How often a request continued a cached sequence or prompt (the prefix cache at work).
+                ["prefix_cache"] = new JsonObject
+                {
+                    ["sequence_hits"] = cache.SequenceHits, ["prompt_hits"] = cache.PromptHits, ["misses"] = cache.Misses, ["reused_tokens"] = cache.ReusedTokens,
+                },
             });
         return Results.Json(new JsonObject { ["object"] = "list", ["data"] = data });
     }
@@ -172,14 +177,16 @@ public sealed class OpenAiApi(ModelHost models, EngineOptions options, ILogger<O
         var writer = System.Threading.Channels.Channel.CreateUnbounded<GeneratedPiece>();
         var completion = cache.CompleteAsync(prompt, sampling, request, p => writer.Writer.TryWrite(p), http.RequestAborted);
         _ = completion.ContinueWith(_ => writer.Writer.TryComplete(), TaskScheduler.Default);
-        var streamedText = new StringBuilder();
         try
         {
-            await foreach (var piece in writer.Reader.ReadAllAsync(http.RequestAborted))
+            // One chunk per token; what the engine sampled while the last write was under way goes out with one flush.
+            while (await writer.Reader.WaitToReadAsync(http.RequestAborted))
             {
-                // A stop string is held back unless the client wants it: the last pieces are sent with the finish.
-                streamedText.Append(piece.Text);
-                await Send(http, Chunk(id, created, name, piece.Text, logprobs ? Logprobs([piece]) : null, null, null));
+                while (writer.Reader.TryRead(out var piece))
+                {
+                    Write(http, Chunk(id, created, name, piece.Text, logprobs ? Logprobs([piece]) : null, null, null));
+                }
+                await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
             }
             var done = await completion;
             var (_, finish, stopReason) = Finish(done.Generation, includeStop: true);
@@ -252,6 +259,10 @@ public sealed class OpenAiApi(ModelHost models, EngineOptions options, ILogger<O
         ["id"] = id, ["object"] = "text_completion", ["created"] = created, ["model"] = model,
         ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["text"] = text, ["logprobs"] = logprobs, ["finish_reason"] = finish, ["stop_reason"] = stopReason }),
     };
+
+    /// <summary>Into the response's buffer, not yet sent (the caller flushes).</summary>
+    private static void Write(HttpContext http, JsonObject chunk) =>
+        System.Buffers.BuffersExtensions.Write(http.Response.BodyWriter, Encoding.UTF8.GetBytes("data: " + chunk.ToJsonString() + "\n\n"));
 
     private static async Task Send(HttpContext http, JsonObject chunk)
     {
