@@ -135,7 +135,7 @@ public class RemoteFaultTests
     }
 
     [Fact]
-    public async Task With_one_of_two_replicas_down_every_round_completes_on_the_other_and_the_dead_one_rests()
+    public async Task With_one_of_two_replicas_down_every_round_completes_on_the_other_and_the_dead_one_is_avoided()
     {
         await using var live = new FakeCompletionServer();
         live.OnCompletion = _ => new Streamed(Code);
@@ -147,10 +147,32 @@ public class RemoteFaultTests
 
         Assert.All(results, r => Assert.Equal(StopReason.StopString, r.Generation.StopReason));
         Assert.Equal(8, live.Completions.Count); // each round completed once on the live replica
-        Assert.Contains(model.Replicas, line => line.StartsWith(dead, StringComparison.Ordinal) && line.Contains("resting"));
+        // The dead replica failed every request it got (a failed replica goes to the back of the choice, and rests
+        // after FailuresBeforeRest in a row), and was tried at all.
+        var deadLine = Assert.Single(model.Replicas, line => line.StartsWith(dead, StringComparison.Ordinal));
+        var counts = System.Text.RegularExpressions.Regex.Match(deadLine, @"(\d+) requests, (\d+) failed");
+        Assert.True(int.Parse(counts.Groups[1].Value) >= 1 && counts.Groups[1].Value == counts.Groups[2].Value, deadLine);
         var again = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Generate(model)));
-        Assert.Equal(0, again.Sum(r => r.Retries.Count)); // resting, the dead replica gets no more requests
+        Assert.Equal(0, again.Sum(r => r.Retries.Count)); // once failed, the dead replica is not chosen while the live one has room
         Assert.Equal(16, live.Completions.Count);
+    }
+
+    [Fact]
+    public async Task A_replica_that_fails_in_a_row_rests_and_is_tried_again_when_none_is_left()
+    {
+        await using var server = new FakeCompletionServer();
+        var failing = true;
+        server.OnCompletion = _ => failing ? new Status(502, "bad gateway") : new Streamed(Code);
+        await using var model = await OpenAiCompletionsModel.ConnectAsync(Options(server.BaseUrl) with { MaxRetries = 1 });
+
+        await Assert.ThrowsAsync<ModelServerException>(() => Generate(model)); // two 502s in a row
+        Assert.Contains("resting", Assert.Single(model.Replicas));
+        failing = false;
+        var (generation, _, _) = await Generate(model); // the only replica rests, so it is tried anyway, and is back
+
+        Assert.Equal(StopReason.StopString, generation.StopReason);
+        Assert.DoesNotContain("resting", Assert.Single(model.Replicas));
+        Assert.Contains("5 requests, 2 failed", model.Replicas[0]); // two prompts tokenized, three completions
     }
 
     [Fact]
@@ -159,9 +181,14 @@ public class RemoteFaultTests
         await using var server = new FakeCompletionServer();
         server.OnCompletion = _ => new Streamed(new string('a', 400), Pace: TimeSpan.FromMilliseconds(20));
         await using var model = await OpenAiCompletionsModel.ConnectAsync(Options(server.BaseUrl) with { MaxRetries = 0 });
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        using var state = await model.EvaluatePromptAsync("Q: ", new PromptOptions { MaxSequenceTokens = 4096 }, CancellationToken.None);
+        using var sequence = state.Fork(new SamplingSettings());
+        using var cancel = new CancellationTokenSource();
+        int pieces = 0;
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Generate(model, ct: cancel.Token));
+        // Stopped once the stream is under way (a policy or the researcher stops the candidate).
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sequence.GenerateAsync(new GenerationRequest { MaxNewTokens = 1000 },
+            _ => { if (Interlocked.Increment(ref pieces) == 5) cancel.Cancel(); }, cancel.Token));
 
         // The server sees its writes fail once the client has gone (it would have streamed for 8 s).
         for (int i = 0; i < 50 && server.ClosedByClient == 0; i++) await Task.Delay(100);
