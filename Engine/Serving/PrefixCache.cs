@@ -10,13 +10,14 @@ namespace Numina.Engine.Serving;
 /// same, on tokens). So an SC-TIR client over HTTP costs the model what a local run costs, and, the seed being per
 /// request, draws the same tokens.
 ///
-/// The cache holds KV cells: it keeps at most <c>capacity</c> sequences, letting the least recently used go first, and
-/// none idle for longer than <see cref="IdleSeconds"/> (a client between two rounds comes back within seconds; one that
-/// has gone should not keep the workbench's own runs out of the pool).
+/// The cache holds KV cells: it keeps only sequences that stopped on a stop string (a client running tools comes back
+/// with the output), at most <c>capacity</c>, the least recently used going first, and none idle for longer than
+/// <see cref="IdleSeconds"/> (a client between two rounds comes back within seconds; one that has gone should not keep
+/// the workbench's own runs out of the pool).
 /// </summary>
 public sealed class PrefixCache(ILanguageModel model, int contextSize, int capacity) : IAsyncDisposable
 {
-    public double IdleSeconds { get; init; } = 30;
+    public double IdleSeconds { get; init; } = 10;
 
     private readonly object _gate = new();
     private readonly List<Root> _roots = [];
@@ -69,7 +70,10 @@ public sealed class PrefixCache(ILanguageModel model, int contextSize, int capac
             entry.Sequence.Sampling = sampling;
             var generation = await entry.Sequence.GenerateAsync(request, onPiece, ct).ConfigureAwait(false);
             entry.Text = prompt + generation.Text;
-            keep = true;
+            // A completion that ended on a stop string is about to be continued (a tool's output follows); one that
+            // ended otherwise rarely is, and idle sequences are not free: every sequence in the pool widens the span
+            // of cells each step attends over.
+            keep = generation.StopReason == StopReason.StopString;
             return new Completion(generation, promptTokens);
         }
         finally
