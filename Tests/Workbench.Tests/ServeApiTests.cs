@@ -121,6 +121,13 @@ public class ServeApiTests(ITestOutputHelper output)
             Assert.Equal(a.Answer, b.Answer);
             Assert.Equal("remote", b.Model!.Architecture);
         }
+
+        // The prefix cache did the work: each candidate's later rounds continued its cached sequence, and each run's
+        // prompt was evaluated once for its four candidates.
+        var cache = JsonNode.Parse(await http.GetStringAsync("/v1/models"))!["data"]![0]!["prefix_cache"]!;
+        output.WriteLine(cache.ToJsonString());
+        Assert.True(cache["sequence_hits"]!.GetValue<long>() >= 8, cache.ToJsonString()); // 2 runs × 4 candidates × at least one tool output
+        Assert.True(cache["misses"]!.GetValue<long>() <= 3, cache.ToJsonString()); // the streamed probe's prompt and one per run
     }
 
     [Fact]
