@@ -34,8 +34,9 @@ public sealed record EvaluationPlan
     public double SharedBufferSeconds { get; init; }
     /// <summary>
     /// Problems in flight at once (<c>eval --parallel K</c>): their candidates decode in one batch (in-process) or are
-    /// spread over the servers (remote). Results are the same as one at a time and are written in problem order, so it
-    /// is not part of the fingerprint. With a shared buffer, a problem's budget is what the buffer held when it started.
+    /// spread over the servers (remote). Results are written in problem order; it is not part of the fingerprint (the
+    /// runs' settings are the same; in-process their draws can differ by float rounding, as where a sequence's KV cells
+    /// lie changes its attention sums). With a shared buffer, a problem's budget is what the buffer held when it started.
     /// </summary>
     public int Parallel { get; init; } = 1;
 

@@ -286,7 +286,7 @@ public sealed partial class LlamaModel
             var piece = new string(chars);
             int before = r.Text.Length;
             r.Text.Append(piece);
-            var (stopEnd, stop) = FindStop(r.Text, before, r.Spec.StopStrings);
+            var (stopEnd, stop) = StopStrings.FindEarliest(r.Text, before, r.Spec.StopStrings);
             if (stop is not null)
             {
                 r.Text.Length = stopEnd;
@@ -329,27 +329,6 @@ public sealed partial class LlamaModel
         s.Context.RemoveRange(s.Context.Count - drop, drop);
         s.Feed(_tokenizer.TokenizeContinuation(cut));
         r.TokenEnds.RemoveRange(first, drop);
-    }
-
-    /// <summary>The earliest stop string completed by the text added from <paramref name="from"/> on (stop strings may span tokens).</summary>
-    private static (int End, string? Stop) FindStop(StringBuilder text, int from, IReadOnlyList<string> stops)
-    {
-        int bestEnd = int.MaxValue;
-        string? best = null;
-        foreach (var stop in stops)
-        {
-            if (stop.Length == 0) continue;
-            int start = Math.Max(0, from - stop.Length + 1);
-            int length = text.Length - start;
-            if (length < stop.Length) continue;
-            int at = text.ToString(start, length).IndexOf(stop, StringComparison.Ordinal);
-            if (at >= 0 && start + at + stop.Length < bestEnd)
-            {
-                bestEnd = start + at + stop.Length;
-                best = stop;
-            }
-        }
-        return (best is null ? text.Length : bestEnd, best);
     }
 
     private static void Complete(Sequence s, Request r, StopReason reason, string? stop, List<Action> callbacks)

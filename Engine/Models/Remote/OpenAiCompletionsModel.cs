@@ -418,7 +418,7 @@ public sealed class OpenAiCompletionsModel : ILanguageModel
                 if (chunk.Text.Length == 0 && chunk.TokenLogprobs is not { Count: > 0 }) continue;
                 int before = text.Length;
                 text.Append(chunk.Text);
-                var (stopEnd, found) = FindStop(text, before, request.StopStrings);
+                var (stopEnd, found) = StopStrings.FindEarliest(text, before, request.StopStrings);
                 int keep = found is null ? text.Length : stopEnd;
                 tokens += Publish(chunk, before, keep, onPiece);
                 if (found is not null)
@@ -477,20 +477,6 @@ public sealed class OpenAiCompletionsModel : ILanguageModel
         onPiece(new GeneratedPiece(chunk.Text[..Math.Min(chunk.Text.Length, room)], probabilities[0]));
         for (int i = 1; i < probabilities.Count; i++) onPiece(new GeneratedPiece("", probabilities[i]));
         return probabilities.Count;
-    }
-
-    /// <summary>The earliest stop string completed by the text added from <paramref name="from"/> on.</summary>
-    private static (int End, string? Stop) FindStop(StringBuilder text, int from, IReadOnlyList<string> stops)
-    {
-        int bestEnd = int.MaxValue;
-        string? best = null;
-        foreach (var stop in stops.Where(s => s.Length > 0))
-        {
-            int start = Math.Max(0, from - stop.Length + 1);
-            int at = text.ToString(start, text.Length - start).IndexOf(stop, StringComparison.Ordinal);
-            if (at >= 0 && start + at + stop.Length < bestEnd) (bestEnd, best) = (start + at + stop.Length, stop);
-        }
-        return (bestEnd, best);
     }
 
     private HttpRequestMessage Request(HttpMethod method, ServerEndpoint endpoint, string path, JsonNode? body = null)
