@@ -30,29 +30,10 @@ public static partial class MinervaNormalizer
         foreach (var (before, after) in Substitutions) s = s.Replace(before, after, StringComparison.Ordinal);
         foreach (var expr in RemovedExpressions) s = s.Replace(expr, "", StringComparison.Ordinal);
 
-        // Keep what is inside math, bold, overline or a box.
+        // Keep what is inside math, bold, overline or a box; then shorthand TeX, no $, digit groups joined.
         s = InlineMath().Replace(s, "$$$3$$");
-        s = Text().Replace(s, "$2");
-        s = TextBf().Replace(s, "$2");
-        s = Overline().Replace(s, "$2");
-        s = Boxed().Replace(s, "$2");
-
-        // Shorthand TeX: \fracab -> \frac{a}{b}, \sqrta -> \sqrt{a}.
-        s = FracShorthand().Replace(s, "frac{$2}{$3}");
-        s = SqrtShorthand().Replace(s, "sqrt{$2}");
-        s = s.Replace("$", "", StringComparison.Ordinal);
-
-        // 100,000 -> 100000
-        var withoutCommas = s.Replace(",", "", StringComparison.Ordinal);
-        if (withoutCommas.Length > 0 && withoutCommas.All(char.IsDigit)) s = withoutCommas;
-        return s;
+        return TexAnswerSteps.Finish(TexAnswerSteps.Unwrap(s));
     }
 
     [GeneratedRegex(@"(.*?)(\$)(.*?)(\$)(.*)")] private static partial Regex InlineMath();
-    [GeneratedRegex(@"(\\text\{)(.*?)(\})")] private static partial Regex Text();
-    [GeneratedRegex(@"(\\textbf\{)(.*?)(\})")] private static partial Regex TextBf();
-    [GeneratedRegex(@"(\\overline\{)(.*?)(\})")] private static partial Regex Overline();
-    [GeneratedRegex(@"(\\boxed\{)(.*)(\})")] private static partial Regex Boxed();
-    [GeneratedRegex(@"(frac)([^{])(.)")] private static partial Regex FracShorthand();
-    [GeneratedRegex(@"(sqrt)([^{])")] private static partial Regex SqrtShorthand();
 }

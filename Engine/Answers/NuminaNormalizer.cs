@@ -53,10 +53,7 @@ public static partial class NuminaNormalizer
         foreach (var (before, after) in Substitutions) s = s.Replace(before, after, StringComparison.Ordinal);
         foreach (var expr in Removed) s = s.Replace(expr, "", StringComparison.Ordinal);
 
-        s = Text().Replace(s, "$2");
-        s = TextBf().Replace(s, "$2");
-        s = Overline().Replace(s, "$2");
-        s = Boxed().Replace(s, "$2");
+        s = TexAnswerSteps.Unwrap(s);
 
         foreach (var pattern in SplitPatterns)
         {
@@ -66,24 +63,13 @@ public static partial class NuminaNormalizer
         s = s.Trim();
         if (s.Contains("rac", StringComparison.Ordinal) && !s.Contains("\\frac", StringComparison.Ordinal))
             s = s.Replace("rac", "\\frac", StringComparison.Ordinal);
-        s = FracShorthand().Replace(s, "frac{$2}{$3}");
-        s = SqrtShorthand().Replace(s, "sqrt{$2}");
-        s = s.Replace("$", "", StringComparison.Ordinal);
-        var withoutCommas = s.Replace(",", "", StringComparison.Ordinal);
-        if (withoutCommas.Length > 0 && withoutCommas.All(char.IsDigit)) s = withoutCommas;
-        return s;
+        return TexAnswerSteps.Finish(s);
     }
 
     private static readonly Regex[] SplitPatterns = [FinalAnswerIs(), AnswerIs(), Oxed(), Dollars()];
 
-    [GeneratedRegex(@"(\\text\{)(.*?)(\})")] private static partial Regex Text();
-    [GeneratedRegex(@"(\\textbf\{)(.*?)(\})")] private static partial Regex TextBf();
-    [GeneratedRegex(@"(\\overline\{)(.*?)(\})")] private static partial Regex Overline();
-    [GeneratedRegex(@"(\\boxed\{)(.*)(\})")] private static partial Regex Boxed();
     [GeneratedRegex(@"finalansweris(.*)")] private static partial Regex FinalAnswerIs();
     [GeneratedRegex(@"answer?is:?(.*)")] private static partial Regex AnswerIs();
     [GeneratedRegex(@"oxed\{(.*?)\}")] private static partial Regex Oxed();
     [GeneratedRegex(@"\$(.*?)\$")] private static partial Regex Dollars();
-    [GeneratedRegex(@"(frac)([^{])(.)")] private static partial Regex FracShorthand();
-    [GeneratedRegex(@"(sqrt)([^{])")] private static partial Regex SqrtShorthand();
 }
