@@ -95,8 +95,9 @@ public sealed class OpenAiCompletionsModel : ILanguageModel
                 using var response = await model._http.SendAsync(request, timeout.Token).ConfigureAwait(false);
                 var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
                 if (!response.IsSuccessStatusCode) throw new HttpRequestException($"HTTP {(int)response.StatusCode}: {CompletionChunk.ErrorMessage(body)}");
-                var served = JsonNode.Parse(body)?["data"]?.AsArray().Select(m => m?["id"]?.GetValue<string>()).OfType<string>().ToList() ?? [];
-                var entry = JsonNode.Parse(body)?["data"]?.AsArray().FirstOrDefault(m => m?["id"]?.GetValue<string>() == endpoint.Model);
+                var data = JsonNode.Parse(body)?["data"]?.AsArray() ?? [];
+                var served = data.Select(m => m?["id"]?.GetValue<string>()).OfType<string>().ToList();
+                var entry = data.FirstOrDefault(m => m?["id"]?.GetValue<string>() == endpoint.Model);
                 if (entry is null)
                 {
                     answers.Add($"{endpoint.BaseUrl} serves {(served.Count == 0 ? "no model" : string.Join(", ", served))}, not '{endpoint.Model}'");
