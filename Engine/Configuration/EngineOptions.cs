@@ -152,6 +152,8 @@ public sealed record EngineOptions
             load = load with { Path = server is null ? Resolve(load.Path, baseDirectory) : "" };
             CheckLoad(load, at, problems);
             var entryDefaults = Bind(section.GetSection("Defaults"), new DecodingDefaults(), problems, at + ":Defaults");
+            if (load.KvLayout == Numina.Engine.Models.Llama.KvLayout.PerSequence && entryDefaults.ContextSize is { } context && load.KvPoolTokens / Math.Max(1, load.MaxParallelSequences) < context)
+                problems.Add($"{at}: with KvLayout PerSequence a sequence's stream holds KvPoolTokens / MaxParallelSequences = {load.KvPoolTokens / Math.Max(1, load.MaxParallelSequences)} cells, less than the {context}-token context of Defaults:ContextSize. Raise KvPoolTokens to {context * load.MaxParallelSequences} or lower MaxParallelSequences.");
             models.Add(new ModelEntry { Name = section.Key, Description = section["Description"] ?? "", Preset = section["Preset"], Defaults = entryDefaults, Load = load, Server = server });
         }
         if (models.Count == 0 && modelBase.Path.Length > 0)
@@ -232,6 +234,8 @@ public sealed record EngineOptions
         if (load.MaxParallelSequences is < 2 or > 256) problems.Add($"{at}:MaxParallelSequences must be between 2 and 256 (got {load.MaxParallelSequences}).");
         if (load.BatchSize < 1) problems.Add($"{at}:BatchSize must be at least 1 (got {load.BatchSize}).");
         if (load.GpuLayers < 0) problems.Add($"{at}:GpuLayers cannot be negative (got {load.GpuLayers}).");
+        if (load.KvLayout == Numina.Engine.Models.Llama.KvLayout.PerSequence && load.MaxParallelSequences > 0 && load.KvPoolTokens / load.MaxParallelSequences < 64)
+            problems.Add($"{at}: with KvLayout PerSequence each sequence gets KvPoolTokens / MaxParallelSequences cells ({load.KvPoolTokens} / {load.MaxParallelSequences} = {load.KvPoolTokens / load.MaxParallelSequences}); that must be at least 64 and hold a whole context. Raise KvPoolTokens or lower MaxParallelSequences.");
     }
 
     /// <summary>Binds a section onto a copy of <paramref name="target"/>; unknown keys and unparsable values become problems.</summary>

@@ -20,6 +20,8 @@ public sealed record MemoryPlan
     public long? DeviceAvailableBytes { get; init; }
     /// <summary>The inputs, for the record: KV cells, cache type, parallel sequences, layers offloaded.</summary>
     public int KvCells { get; init; }
+    /// <summary>The cells one micro-batch's attention scores run against: all of them, or one sequence's stream.</summary>
+    public long AttendedCells { get; init; }
     public string KvType { get; init; } = "";
     public int ParallelSequences { get; init; }
     public int GpuLayers { get; init; }

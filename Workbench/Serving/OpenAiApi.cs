@@ -46,8 +46,8 @@ public sealed class OpenAiApi(ModelHost models, EngineOptions options, ILogger<O
                 if (models.Acquire() is not { } lease) return null;
                 var decoding = options.DefaultsFor(options.PresetFor(lease.Entry), lease.Entry).Decoding;
                 // The pool's worth of sequences but two (a run of the workbench's own still gets its prompt and a
-                // candidate in; idle sequences go after 30 s).
-                int capacity = lease.Model is LlamaModel llama ? Math.Clamp(llama.PoolTokens / decoding.ContextSize - 2, 1, 62) : 16;
+                // candidate in; idle sequences go after 10 s).
+                int capacity = lease.Model is LlamaModel llama ? Math.Clamp(llama.SequencesThatFit(decoding.ContextSize) - 2, 1, 62) : 16;
                 _current = (lease, new PrefixCache(lease.Model, decoding.ContextSize, capacity));
                 return _current.Value.Cache;
             }

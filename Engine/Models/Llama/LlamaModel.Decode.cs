@@ -110,7 +110,7 @@ public sealed partial class LlamaModel
                 if (Conversation is { } c)
                 {
                     model._live.Remove(this);
-                    model._reservedTokens -= Prompt.PerSequence;
+                    model._reservedTokens -= Prompt.ForkCells;
                     model.Release(c);
                     Conversation = null;
                 }
@@ -207,13 +207,29 @@ public sealed partial class LlamaModel
                 _waiting.Dequeue();
                 continue;
             }
-            if (_liveConversations >= _options.MaxParallelSequences || PoolTokens - _reservedTokens < s.Prompt.PerSequence) return;
-            s.Conversation = s.Prompt.Root.Fork();
+            if (_liveConversations >= _options.MaxParallelSequences || PoolTokens - _reservedTokens < s.Prompt.ForkCells) return;
+            s.Conversation = Fork(s.Prompt.Root);
             _liveConversations++;
-            _reservedTokens += s.Prompt.PerSequence;
+            _reservedTokens += s.Prompt.ForkCells;
             _live.Add(s);
             _waiting.Dequeue();
         }
+    }
+
+    /// <summary>
+    /// A new sequence with the root's tokens. In a shared pool it shares the root's cells. In its own stream it gets a
+    /// copy of the root's: llama.cpp copies a stream only whole (LLamaSharp's Fork asks for a range and would abort),
+    /// so the copy is asked for here and the conversation told where it ends. It needs no logits from the root:
+    /// each fork feeds the prompt's last token itself (see <see cref="PromptJob"/>).
+    /// </summary>
+    private Conversation Fork(Conversation root)
+    {
+        if (_options.KvLayout == KvLayout.Shared) return root.Fork();
+        var fork = _executor.Create();
+        _executor.Context.NativeHandle.MemorySequenceCopy(root.ConversationId, fork.ConversationId, -1, -1);
+        int end = root.TokenCount;
+        fork.Modify((_, _) => end);
+        return fork;
     }
 
     /// <summary>Queues each prompt's and each generating sequence's pending tokens (at most a batch each).</summary>

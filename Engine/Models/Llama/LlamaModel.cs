@@ -41,6 +41,8 @@ public sealed partial class LlamaModel : ILanguageModel
     public ModelFacts Facts { get; private set; }
     public GgufHeader Header { get; }
     public int PoolTokens { get; }
+    /// <summary>The cells one sequence can hold: the whole pool (shared), or its own stream (per sequence).</summary>
+    public int StreamTokens { get; }
     public LLamaWeights Weights => _weights;
 
     private LlamaModel(LLamaWeights weights, BatchedExecutor executor, LlamaModelOptions options, GgufHeader header, ILogger? log)
@@ -48,6 +50,8 @@ public sealed partial class LlamaModel : ILanguageModel
         (_weights, _executor, _options, Header, _log) = (weights, executor, options, header, log);
         _tokenizer = new LlamaTokenizer(weights);
         PoolTokens = (int)executor.Context.ContextSize;
+        // llama.cpp gives each of n_seq_max streams n_ctx / n_seq_max cells (n_ctx rounded to a whole number of them).
+        StreamTokens = options.KvLayout == KvLayout.PerSequence ? PoolTokens / options.MaxParallelSequences : PoolTokens;
         Facts = ModelFactsFrom(header, options) with
         {
             VocabularySize = _tokenizer.Count,
@@ -87,7 +91,7 @@ public sealed partial class LlamaModel : ILanguageModel
             SeqMax = (uint)options.MaxParallelSequences,
             Threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount,
             BatchThreads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount,
-            KVUnified = true, // forks share the prompt's cells (seq_cp needs one unified pool)
+            KVUnified = options.KvLayout == KvLayout.Shared,
             FlashAttention = options.FlashAttention,
             TypeK = kvType,
             TypeV = kvType,
@@ -194,19 +198,28 @@ public sealed partial class LlamaModel : ILanguageModel
         int perSequence = options.MaxSequenceTokens - tokens.Length;
         if (perSequence < 1)
             throw new InvalidOperationException($"The prompt has {tokens.Length} tokens: a context size of {options.MaxSequenceTokens} leaves no room to generate. Raise the context size.");
+        bool perStream = _options.KvLayout == KvLayout.PerSequence;
+        if (perStream && tokens.Length + perSequence > StreamTokens)
+            throw new InvalidOperationException(
+                $"A sequence's KV stream holds {StreamTokens} tokens (Engine:Model:KvPoolTokens {PoolTokens} / MaxParallelSequences {_options.MaxParallelSequences}, KvLayout PerSequence): " +
+                $"a {options.MaxSequenceTokens}-token context does not fit. Lower the context size, or raise KvPoolTokens or lower MaxParallelSequences.");
+        // What the root and each fork take from the pool: a shared pool's fork takes only its own new tokens; a
+        // stream is taken whole.
+        int rootCells = perStream ? StreamTokens : tokens.Length, forkCells = perStream ? StreamTokens : perSequence;
         PromptJob job;
         lock (_gate)
         {
             int free = PoolTokens - _reservedTokens;
-            if (tokens.Length + perSequence > free)
+            if (rootCells + forkCells > free)
                 throw new InvalidOperationException(
-                    $"The KV pool ({PoolTokens} tokens, {free} free) cannot hold even one candidate: the prompt ({tokens.Length}) plus a {options.MaxSequenceTokens}-token context. " +
+                    $"The KV pool ({PoolTokens} tokens, {free} free) cannot hold even one candidate: the prompt ({tokens.Length}) plus a {options.MaxSequenceTokens}-token context" +
+                    (perStream ? $" in streams of {StreamTokens} cells each. " : ". ") +
                     $"Lower the context size or raise Engine:Model:KvPoolTokens.");
-            _reservedTokens += tokens.Length;
+            _reservedTokens += rootCells;
             int bySlots = _options.MaxParallelSequences - 1 - _liveConversations;
-            int concurrent = Math.Max(1, Math.Min(bySlots, (free - tokens.Length) / perSequence));
+            int concurrent = Math.Max(1, Math.Min(bySlots, (free - rootCells) / forkCells));
             var plan = new SequencePlan { PoolTokens = PoolTokens, TokensPerSequence = perSequence, Concurrent = concurrent, Requested = options.Sequences };
-            job = new PromptJob(this, _executor.Create(), tokens.ToList(), perSequence, plan) { Tokens = ids, AddedBos = addedBos };
+            job = new PromptJob(this, _executor.Create(), tokens.ToList(), perSequence, plan) { Tokens = ids, AddedBos = addedBos, RootCells = rootCells, ForkCells = forkCells };
             _liveConversations++;
             _prompts.Add(job);
         }
@@ -236,6 +249,9 @@ public sealed partial class LlamaModel : ILanguageModel
         /// <summary>Whether the tokenizer put the BOS in front (the prompt's text does not show it).</summary>
         public bool AddedBos { get; init; }
         public int PerSequence { get; } = perSequence;
+        /// <summary>KV cells reserved for the root, and for each fork.</summary>
+        public required int RootCells { get; init; }
+        public required int ForkCells { get; init; }
         public SequencePlan Plan { get; } = plan;
         public bool Disposed { get; private set; }
 
@@ -255,7 +271,7 @@ public sealed partial class LlamaModel : ILanguageModel
                 if (Disposed) return;
                 Disposed = true;
                 model._prompts.Remove(this);
-                model._reservedTokens -= TokenCount;
+                model._reservedTokens -= RootCells;
                 model.Release(Root);
             }
             model._wake.Release();
@@ -281,6 +297,14 @@ public sealed partial class LlamaModel : ILanguageModel
             _liveConversations--;
         }
     }
+
+    /// <summary>
+    /// How many sequences of <paramref name="contextSize"/> tokens (prompt and generation) the pool holds at once, each
+    /// with its own prompt at worst (in streams a prompt takes a stream of its own).
+    /// </summary>
+    public int SequencesThatFit(int contextSize) => _options.KvLayout == KvLayout.PerSequence
+        ? (StreamTokens >= contextSize ? _options.MaxParallelSequences / 2 : 0)
+        : PoolTokens / Math.Max(1, contextSize);
 
     /// <summary>Whether the model was unloaded (its native memory freed).</summary>
     public bool IsDisposed { get; private set; }

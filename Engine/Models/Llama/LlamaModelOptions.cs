@@ -3,6 +3,25 @@ namespace Numina.Engine.Models.Llama;
 /// <summary>How the KV cache stores keys and values.</summary>
 public enum KvCacheType { F32, F16, Q8_0 }
 
+/// <summary>How sequences hold their KV cells (llama.cpp's <c>kv_unified</c>).</summary>
+public enum KvLayout
+{
+    /// <summary>
+    /// One pool for all sequences: forks share the prompt's cells and a sequence takes only the cells it fills, so a
+    /// pool holds the most candidates. But every sequence's attention runs over every live cell, so a step costs more
+    /// the more sequences are live (several runs together can be slower than one after another), and where a
+    /// sequence's cells lie changes its float rounding: a run's tokens can differ when other runs share the pool.
+    /// </summary>
+    Shared,
+    /// <summary>
+    /// A stream of <c>KvPoolTokens / MaxParallelSequences</c> cells for each sequence (a fork copies its prompt's
+    /// stream): attention runs over a sequence's own cells only, so a step's cost grows with the sequences in it, not
+    /// with their square, and a run's tokens are the same alone or beside others. Each stream must hold a whole
+    /// context (prompt and generation), so memory is the most sequences × the context size.
+    /// </summary>
+    PerSequence,
+}
+
 /// <summary>How a GGUF model is loaded (appsettings.json: <c>Engine:Model</c>).</summary>
 public sealed record LlamaModelOptions
 {
@@ -29,4 +48,6 @@ public sealed record LlamaModelOptions
     /// ~1e-3 with the batch's shape here, and reruns of the same seed diverged. Off unless speed matters more.
     /// </summary>
     public bool FlashAttention { get; init; }
+    /// <summary>How sequences hold their KV cells (see <see cref="Llama.KvLayout"/>).</summary>
+    public KvLayout KvLayout { get; init; } = KvLayout.Shared;
 }

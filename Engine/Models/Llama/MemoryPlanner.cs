@@ -44,7 +44,9 @@ public static class MemoryPlanner
         long attentionPerCell = options.FlashAttention ? ubatch * 2 : ubatch * (heads + 1) * 4;
         long activations = ubatch * (4 * embd + 2 * ff) * 4;
         long batchLogits = vocab * ubatch * 4;
-        long compute = Math.Max(attentionPerCell * cells, batchLogits) + activations;
+        // Per-sequence streams: a micro-batch's scores run against one stream's cells, not the whole pool's.
+        long attended = options.KvLayout == KvLayout.PerSequence ? cells / Math.Max(1, options.MaxParallelSequences) : cells;
+        long compute = Math.Max(attentionPerCell * attended, batchLogits) + activations;
         long outputs = vocab * options.MaxParallelSequences * 4;
         long weights = Math.Max(0, fileBytes - header.DataOffset);
 
@@ -59,7 +61,7 @@ public static class MemoryPlanner
             HostAvailableBytes = hostAvailable ?? AvailableHostBytes(),
             DeviceAvailableBytes = options.GpuLayers > 0 ? deviceAvailable ?? AvailableGpuBytes() : null,
             KvCells = options.KvPoolTokens, KvType = options.KvCacheType.ToString(), HeadWidth = keyWidth / kvHeads,
-            KvBytesPerCell = (long)(layers * (keyWidth + valueWidth) * bytesPerValue), AttentionBytesPerCell = attentionPerCell,
+            KvBytesPerCell = (long)(layers * (keyWidth + valueWidth) * bytesPerValue), AttentionBytesPerCell = attentionPerCell * attended / Math.Max(1, cells), AttendedCells = attended,
             BatchLogitsBytes = batchLogits, ActivationBytes = activations,
             ParallelSequences = options.MaxParallelSequences, GpuLayers = options.GpuLayers,
         };
@@ -97,7 +99,7 @@ public static class MemoryPlanner
             return $"The weights and fixed buffers alone ({MemoryPlan.Format(fixedBytes + plan.BatchLogitsBytes)}) leave no room for a KV cache: use a smaller or more quantized model file, or a smaller batch (Engine:Model:BatchSize, now {options.BatchSize}).";
         var also = new List<string>();
         if (!options.FlashAttention && plan.AttentionBytesPerCell * plan.KvCells > plan.KvCacheBytes)
-            also.Add($"turn on flash attention (Engine:Model:FlashAttention), which keeps {MemoryPlan.Format(plan.KvCells * (Math.Min(options.BatchSize, 512) * 2L))} of attention buffers instead of {MemoryPlan.Format(plan.AttentionBytesPerCell * plan.KvCells)}");
+            also.Add($"turn on flash attention (Engine:Model:FlashAttention), which keeps {MemoryPlan.Format(plan.AttendedCells * (Math.Min(options.BatchSize, 512) * 2L))} of attention buffers instead of {MemoryPlan.Format(plan.AttentionBytesPerCell * plan.KvCells)}");
         if (options.KvCacheType == KvCacheType.F32) also.Add("store the cache as F16 (half) with Engine:Model:KvCacheType");
         else if (options.KvCacheType == KvCacheType.F16 && options.FlashAttention) also.Add("store the cache as Q8_0 (about half) with Engine:Model:KvCacheType");
         return $"Lower Engine:Model:KvPoolTokens from {options.KvPoolTokens:N0} to at most about {cells:N0} (fewer candidates decode at once and the rest wait in waves, or lower the context size per candidate)" +

@@ -195,6 +195,36 @@ public class LlamaBackendTests(ITestOutputHelper output)
             model.EvaluatePromptAsync(Prompt, new PromptOptions { MaxSequenceTokens = 4096 }, CancellationToken.None));
         Assert.Contains("cannot hold even one candidate", poolTooSmall.Message);
     }
+
+    [Fact]
+    public async Task Per_sequence_streams_copy_the_prompt_queue_by_slots_and_give_a_seed_the_same_text_in_a_crowd()
+    {
+        await using var streams = LlamaModel.Load(new LlamaModelOptions { Path = TestModels.Tiny, KvLayout = KvLayout.PerSequence, KvPoolTokens = 8 * 512, MaxParallelSequences = 8, Threads = 2 });
+        Assert.Equal(512, streams.StreamTokens);
+        var tooLong = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            streams.EvaluatePromptAsync(Prompt, new PromptOptions { MaxSequenceTokens = 1024 }, CancellationToken.None));
+        Assert.Contains("stream holds 512 tokens", tooLong.Message);
+
+        using var prompt = await streams.EvaluatePromptAsync(Prompt, new PromptOptions { MaxSequenceTokens = 400, Sequences = 12 }, CancellationToken.None);
+        Assert.Equal(7, prompt.Plan.Concurrent); // eight streams, one of them the prompt's: the rest wait in a wave
+        var crowd = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
+        {
+            using var s = prompt.Fork(Sampler((ulong)i));
+            return (await Generate(s, 120)).Text;
+        }));
+        foreach (int i in new[] { 0, 7, 11 })
+        {
+            using var alone = prompt.Fork(Sampler((ulong)i));
+            Assert.Equal(crowd[i], (await Generate(alone, 120)).Text);
+        }
+
+        // The fork reads the prompt copied into its stream: greedy text as the shared pool's fork writes it.
+        await using var shared = TestModels.Load();
+        using var sharedPrompt = await shared.EvaluatePromptAsync(Prompt, Options, CancellationToken.None);
+        using var greedyShared = sharedPrompt.Fork(Sampler(1, temperature: 0));
+        using var greedyStream = prompt.Fork(Sampler(1, temperature: 0));
+        Assert.Equal((await Generate(greedyShared, 40)).Text, (await Generate(greedyStream, 40)).Text);
+    }
 }
 
 public class ModelFileErrorTests

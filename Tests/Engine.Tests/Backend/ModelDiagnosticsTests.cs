@@ -31,23 +31,25 @@ public class ModelDiagnosticsTests(ITestOutputHelper output)
         Assert.True(model.Facts.Memory!.TotalBytes < available);
     }
 
-    public static TheoryData<string, int, int, int, KvCacheType, bool> Plans => new()
+    public static TheoryData<string, int, int, int, KvCacheType, bool, KvLayout> Plans => new()
     {
-        // model, KV cells, parallel sequences, batch, cache type, flash attention
-        { "tiny", 8192, 64, 1024, KvCacheType.F32, false },
-        { "tiny", 16384, 8, 256, KvCacheType.F16, false },
-        { "tiny", 8192, 8, 256, KvCacheType.F16, true },
-        { "qwen", 4096, 16, 512, KvCacheType.F32, false },
+        // model, KV cells, parallel sequences, batch, cache type, flash attention, layout
+        { "tiny", 8192, 64, 1024, KvCacheType.F32, false, KvLayout.Shared },
+        { "tiny", 16384, 8, 256, KvCacheType.F16, false, KvLayout.Shared },
+        { "tiny", 8192, 8, 256, KvCacheType.F16, true, KvLayout.Shared },
+        { "qwen", 4096, 16, 512, KvCacheType.F32, false, KvLayout.Shared },
+        { "tiny", 64 * 2048, 64, 1024, KvCacheType.F32, false, KvLayout.PerSequence },
+        { "qwen", 16 * 1024, 16, 512, KvCacheType.F16, false, KvLayout.PerSequence },
     };
 
     [Theory]
     [MemberData(nameof(Plans))]
-    public async Task The_plan_agrees_with_what_llama_cpp_allocates(string which, int cells, int sequences, int batch, KvCacheType kv, bool flash)
+    public async Task The_plan_agrees_with_what_llama_cpp_allocates(string which, int cells, int sequences, int batch, KvCacheType kv, bool flash, KvLayout layout)
     {
         var path = which == "tiny" ? TestModels.Tiny : Vocabularies.RandomModel("qwen");
         await using var model = LlamaModel.Load(new LlamaModelOptions
         {
-            Path = path, KvPoolTokens = cells, MaxParallelSequences = sequences, BatchSize = batch, KvCacheType = kv, FlashAttention = flash, Threads = 2,
+            Path = path, KvPoolTokens = cells, MaxParallelSequences = sequences, BatchSize = batch, KvCacheType = kv, FlashAttention = flash, Threads = 2, KvLayout = layout,
         });
         var plan = model.Facts.Memory!;
         var reported = plan.Reported;

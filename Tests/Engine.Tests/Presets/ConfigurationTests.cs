@@ -98,6 +98,24 @@ public class ConfigurationTests
     }
 
     [Fact]
+    public void Per_sequence_streams_too_small_for_the_context_are_refused_with_the_numbers()
+    {
+        var error = Assert.Throws<InvalidSettingsException>(() => LoadJson("""
+            { "Engine": { "Models": {
+                "a": { "Path": "/m/a.gguf", "KvLayout": "PerSequence", "KvPoolTokens": 65536, "MaxParallelSequences": 64, "Defaults": { "ContextSize": 2048 } },
+                "b": { "Path": "/m/b.gguf", "KvLayout": "PerSequence", "KvPoolTokens": 2048, "MaxParallelSequences": 64 } } } }
+            """));
+        var text = string.Join("\n", error.Problems);
+        Assert.Contains("Engine:Models:a: with KvLayout PerSequence a sequence's stream holds KvPoolTokens / MaxParallelSequences = 1024 cells, less than the 2048-token context", text);
+        Assert.Contains("Raise KvPoolTokens to 131072", text);
+        Assert.Contains("Engine:Models:b: with KvLayout PerSequence each sequence gets KvPoolTokens / MaxParallelSequences cells (2048 / 64 = 32)", text);
+        var fine = LoadJson("""
+            { "Engine": { "Models": { "a": { "Path": "/m/a.gguf", "KvLayout": "PerSequence", "KvPoolTokens": 131072, "MaxParallelSequences": 64, "Defaults": { "ContextSize": 2048 } } } } }
+            """);
+        Assert.Equal(Numina.Engine.Models.Llama.KvLayout.PerSequence, fine.FindModel("a").Load.KvLayout);
+    }
+
+    [Fact]
     public void A_preset_can_replace_every_field_from_json()
     {
         var options = LoadJson("""
