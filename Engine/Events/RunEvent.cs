@@ -55,7 +55,7 @@ public sealed record CandidatePruned(int Candidate, int Round, PruneReason Reaso
 
 public sealed record CandidateAnswered(int Candidate, int Round, string? RawAnswer, string? NormalizedAnswer, string? Answer) : RunEvent;
 
-/// <summary><see cref="Error"/>: the model server's message when <see cref="Reason"/> is ModelServerFailed.</summary>
+/// <summary><see cref="Error"/>: the model server's message when <see cref="Reason"/> is ModelServerFailed; the numbers when ContextFull.</summary>
 public sealed record CandidateUnanswered(int Candidate, int Round, DecisionReason Reason, string? Error = null) : RunEvent;
 
 /// <summary>A model server's stream for this round broke: what it streamed is void, and the round is asked for again.</summary>

@@ -143,6 +143,12 @@ public sealed record GenerationRetry(string Reason, int DiscardedTokens, int Try
 /// </summary>
 public sealed class ModelServerException(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>
+/// A sequence's context cannot take more tokens (tool output longer than the room left in its share of the KV pool):
+/// that candidate ends, with this message; the run and the other candidates carry on.
+/// </summary>
+public sealed class ContextFullException(string message) : InvalidOperationException(message);
+
 public enum StopReason
 {
     StopString,

@@ -31,6 +31,8 @@ public enum DecisionReason
     LowConfidence,
     /// <summary>The model server failed the round for good (refused it, or kept failing after the retries).</summary>
     ModelServerFailed,
+    /// <summary>Its context (its share of the KV pool) had no room for what was to be appended (a long tool output).</summary>
+    ContextFull,
 }
 
 /// <summary>One entry of a run's decision log.</summary>

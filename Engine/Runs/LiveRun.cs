@@ -151,7 +151,10 @@ internal sealed class LiveRun : ISteerable
                 Start(candidate);
             }
             foreach (var candidate in removed) _stops[candidate.Index].Cancel();
-            return change;
+            int atOnce = Prompt.Plan.Concurrent;
+            return width > atOnce && added.Count > 0
+                ? change with { Note = $"the KV pool holds {atOnce} candidates at once: the other {width - atOnce} wait and start as others finish, in waves" }
+                : change;
         }
     }
 

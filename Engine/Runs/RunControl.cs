@@ -59,7 +59,10 @@ internal interface ISteerable
 /// <summary>One change made by the researcher while the run ran.</summary>
 public sealed record SteeringChange(string Setting, string From, string To, DateTimeOffset Time, IReadOnlyList<int> Candidates)
 {
-    public override string ToString() => $"{Setting} {From} → {To}";
+    /// <summary>What the change will do beyond the setting, when that is not obvious (N past what the KV pool holds at once: waves).</summary>
+    public string? Note { get; init; }
+
+    public override string ToString() => $"{Setting} {From} → {To}" + (Note is null ? "" : $" ({Note})");
 
     /// <summary>How a sampler value is written in a change ("0.8", "2.5"); the workbench compares values in this form.</summary>
     public static string Format(double value) => value.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);

@@ -212,12 +212,19 @@ internal sealed class RunState
     }
 
     /// <summary>The model server failed the candidate's round for good: it ends with the server's message; the run goes on.</summary>
-    public void ServerFailed(Candidate candidate, int round, string message)
+    public void ServerFailed(Candidate candidate, int round, string message) =>
+        EndedByModel(candidate, round, DecisionReason.ModelServerFailed, CandidateStatus.Failed, message);
+
+    /// <summary>The candidate's context had no room for its tool output: it ends unanswered, alone, with the numbers.</summary>
+    public void ContextFull(Candidate candidate, int round, string message) =>
+        EndedByModel(candidate, round, DecisionReason.ContextFull, CandidateStatus.Unanswered, message);
+
+    private void EndedByModel(Candidate candidate, int round, DecisionReason reason, CandidateStatus status, string message)
     {
-        candidate.Status = CandidateStatus.Failed;
+        candidate.Status = status;
         candidate.Error = message;
-        lock (_gate) Record.Decisions.Add(new Decision(candidate.Index, candidate.Attempts.Count - 1, round, DecisionKind.Unanswered, DecisionReason.ModelServerFailed, DateTimeOffset.UtcNow));
-        Publish(new CandidateUnanswered(candidate.Index, round, DecisionReason.ModelServerFailed, message));
+        lock (_gate) Record.Decisions.Add(new Decision(candidate.Index, candidate.Attempts.Count - 1, round, DecisionKind.Unanswered, reason, DateTimeOffset.UtcNow));
+        Publish(new CandidateUnanswered(candidate.Index, round, reason, message));
         PublishVote();
     }
 

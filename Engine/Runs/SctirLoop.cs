@@ -157,6 +157,10 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
         {
             run.ServerFailed(candidate, candidate.RoundsUsed, e.Message); // the others may still answer
         }
+        catch (ContextFullException e) when (!ct.IsCancellationRequested)
+        {
+            run.ContextFull(candidate, candidate.RoundsUsed, e.Message); // only this one had no room
+        }
         catch (Exception e)
         {
             candidate.Status = CandidateStatus.Failed;

@@ -84,6 +84,24 @@ public sealed class SolvePageTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Text_that_is_not_a_number_is_named_not_turned_into_zero()
+    {
+        var page = _ctx.Render<Solve>();
+        page.Find("textarea[data-testid=problem-input]").Input("What is $2+3$?");
+        Type(page, "temperature", "abc");
+        Type(page, "width", "1.5");
+        Type(page, "top-p", "0,9");
+        page.WaitForAssertion(() => Assert.Equal(3, page.FindAll("[data-testid=settings-problem]").Count), TimeSpan.FromSeconds(5));
+        var messages = page.FindAll("[data-testid=settings-problem]").Select(m => m.TextContent.Trim()).ToList();
+        Assert.Contains("Temperature must be a number, such as 0.8 (got \"abc\").", messages);
+        Assert.Contains("Width N must be a whole number (got \"1.5\").", messages);
+        Assert.Contains("top_p must be written with a decimal point, not a comma (got \"0,9\").", messages);
+        // The typed text stays in its field (not replaced by a number).
+        Assert.Equal("abc", page.Find("input[data-testid=temperature]").GetAttribute("value"));
+        Assert.True(page.Find("[data-testid=run]").HasAttribute("disabled"));
+    }
+
+    [Fact]
     public void The_preview_renders_the_problem_as_markdown_with_math()
     {
         var page = _ctx.Render<Solve>();

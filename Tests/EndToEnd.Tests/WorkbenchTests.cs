@@ -108,6 +108,19 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         Assert.True(await page.Locator("[data-testid=decision-row][data-kind=steer]").CountAsync() >= 2);
         await SolvePage.ScreenshotAsync(page, "4-steered");
 
+        // Values that are not numbers, or out of range, are refused with their messages and change nothing.
+        await SolvePage.SetAsync(page, "steer-n", "0");
+        await SolvePage.SetAsync(page, "steer-temperature", "abc");
+        await page.Locator("[data-testid=steer-apply]").ClickAsync();
+        await page.Locator("[data-testid=steer-error-line]", new() { HasText = "Temperature must be a number, such as 0.8 (got \"abc\")." }).WaitForAsync();
+        await SolvePage.SetAsync(page, "steer-temperature", "6");
+        await page.Locator("[data-testid=steer-apply]").ClickAsync();
+        await page.Locator("[data-testid=steer-error-line]", new() { HasText = "Width N must be between 1 and 512 (got 0)." }).WaitForAsync();
+        await page.Locator("[data-testid=steer-error-line]", new() { HasText = "Temperature must be a finite number from 0 to 5 (got 6)." }).WaitForAsync();
+        Assert.Equal(10, await page.Locator("[data-testid=candidate-card]").CountAsync());
+        Assert.Contains("T 2.5", await page.Locator("[data-testid=run-facts]").InnerTextAsync());
+        Assert.Equal(0, await page.Locator("[data-testid=timeline-item]", new() { HasText = "N 10 → 0" }).CountAsync());
+
         Assert.Equal("Running", await page.Locator("[data-testid=run-panel]").GetAttributeAsync("data-status"));
         await page.Locator("[data-testid=stop]").ClickAsync();
         await SolvePage.WaitForStatusAsync(page, "Cancelled", 30_000);

@@ -83,6 +83,31 @@ public class CliTests
         Assert.DoesNotContain("   at ", result.Stderr); // a message, not a stack trace
     }
 
+    [Theory]
+    [InlineData("--seed", "x", "The seed must be a whole number from 0 to 18446744073709551615, or empty to draw one (got \"x\").")]
+    [InlineData("--n", "1.5", "--n must be a whole number (got \"1.5\").")]
+    [InlineData("--temperature", "abc", "--temperature must be a number, such as 0.8 (got \"abc\").")]
+    [InlineData("--temperature", "0,8", "--temperature must be written with a decimal point, not a comma (got \"0,8\").")]
+    [InlineData("--execution", "Notebook", "--execution must be one of Stateless, Jupyter (got \"Notebook\").")]
+    public async Task Values_of_the_wrong_kind_are_named_on_stderr_without_the_help(string option, string value, string message)
+    {
+        var result = await WorkbenchCli.Run("solve", "1+1?", "--model", "/nonexistent.gguf", option, value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
+        Assert.Contains("Run 'Workbench solve --help' for the options.", result.Stderr);
+        Assert.DoesNotContain("System.", result.Stderr);
+        Assert.Equal("", result.Stdout);
+    }
+
+    [Fact]
+    public async Task An_empty_problem_is_named_in_plain_words()
+    {
+        var result = await WorkbenchCli.Run("solve", "  ", "--model", "/nonexistent.gguf");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("The problem text is empty", result.Stderr);
+        Assert.DoesNotContain("(Parameter", result.Stderr);
+    }
+
     [Fact]
     public async Task Solve_with_a_missing_or_corrupt_model_says_so()
     {

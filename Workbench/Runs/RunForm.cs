@@ -38,6 +38,47 @@ public sealed class RunForm
     public bool RemainingCallsHint { get; set; }
     public bool GroupEquivalentAnswers { get; set; }
 
+    // --- The numbers as typed: a field whose text is not a number keeps its text and its problem (and the number it
+    // had), so Run stays disabled with a message; nothing is turned into a default or a zero. ---
+    private readonly Dictionary<string, (string Text, string Problem)> _unparsed = [];
+
+    private string Shown(string what, string formatted) => _unparsed.TryGetValue(what, out var u) ? u.Text : formatted;
+
+    private void TypedInt(string what, string? text, Action<int> set)
+    {
+        if (SettingText.ParseInt(what, text, out var v) is { } problem) _unparsed[what] = (text ?? "", problem);
+        else
+        {
+            _unparsed.Remove(what);
+            set(v);
+        }
+    }
+
+    private void TypedDouble(string what, string? text, Action<double> set)
+    {
+        if (SettingText.ParseDouble(what, text, out var v) is { } problem) _unparsed[what] = (text ?? "", problem);
+        else
+        {
+            _unparsed.Remove(what);
+            set(v);
+        }
+    }
+
+    public string WidthText { get => Shown("Width N", SettingText.Format(Width)); set => TypedInt("Width N", value, v => Width = v); }
+    public string DepthText { get => Shown("Depth M", SettingText.Format(Depth)); set => TypedInt("Depth M", value, v => Depth = v); }
+    public string TemperatureText { get => Shown("Temperature", SettingText.Format(Temperature)); set => TypedDouble("Temperature", value, v => Temperature = v); }
+    public string TopPText { get => Shown("top_p", SettingText.Format(TopP)); set => TypedDouble("top_p", value, v => TopP = v); }
+    public string MaxNewTokensText { get => Shown("Max new tokens per round", SettingText.Format(MaxNewTokensPerRound)); set => TypedInt("Max new tokens per round", value, v => MaxNewTokensPerRound = v); }
+    public string TimeoutText { get => Shown("The code timeout", SettingText.Format(TimeoutSeconds)); set => TypedDouble("The code timeout", value, v => TimeoutSeconds = v); }
+    public string StopWhenFirstAgreeText { get => Shown("Stop when the first K agree", SettingText.Format(StopWhenFirstAgree)); set => TypedInt("Stop when the first K agree", value, v => StopWhenFirstAgree = v); }
+    public string StopWhenAgreeText { get => Shown("Stop when K agree", SettingText.Format(StopWhenAgree)); set => TypedInt("Stop when K agree", value, v => StopWhenAgree = v); }
+    public string StopAmongLastText { get => Shown("Among the last J", SettingText.Format(StopAmongLast)); set => TypedInt("Among the last J", value, v => StopAmongLast = v); }
+    public string TimeBudgetText { get => Shown("The time budget", SettingText.Format(TimeBudgetSeconds)); set => TypedDouble("The time budget", value, v => TimeBudgetSeconds = v); }
+    public string MaxConcurrentText { get => Shown("At most K at once", SettingText.Format(MaxConcurrentCandidates)); set => TypedInt("At most K at once", value, v => MaxConcurrentCandidates = v); }
+    public string ConfidenceWindowText { get => Shown("The confidence window", SettingText.Format(ConfidenceWindow)); set => TypedInt("The confidence window", value, v => ConfidenceWindow = v); }
+    public string ConfidenceWarmupText { get => Shown("The warm-up answers", SettingText.Format(ConfidenceWarmup)); set => TypedInt("The warm-up answers", value, v => ConfidenceWarmup = v); }
+    public string ConfidenceKeepText { get => Shown("Keep %", SettingText.Format(ConfidenceKeepPercent)); set => TypedDouble("Keep %", value, v => ConfidenceKeepPercent = v); }
+
     /// <summary>The policies as the form sets them (the preset's fixed threshold, if any, is kept).</summary>
     public RunPolicies Policies(RunPolicies preset) => preset with
     {
@@ -65,6 +106,7 @@ public sealed class RunForm
     public void ApplyPreset(EngineOptions engine, ModelEntry? model, string preset)
     {
         Preset = preset;
+        _unparsed.Clear();
         if (!engine.Presets.TryGet(preset, out var p)) return;
         var defaults = engine.DefaultsFor(p, model);
         var d = defaults.Decoding;
@@ -77,8 +119,8 @@ public sealed class RunForm
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(Problem)) problems.Add("Enter a problem (LaTeX is fine), or pick a sample.");
         if (!engine.Presets.TryGet(Preset, out _)) problems.Add($"Unknown preset \"{Preset}\".");
-        if (!string.IsNullOrWhiteSpace(Seed) && !ulong.TryParse(Seed.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out _))
-            problems.Add($"The seed must be a whole number from 0 to {ulong.MaxValue}, or empty to draw one (got \"{Seed}\").");
+        if (SettingText.ParseSeed(Seed, out _) is { } seedProblem) problems.Add(seedProblem);
+        problems.AddRange(_unparsed.Values.Select(u => u.Problem));
         if (!double.IsFinite(TimeoutSeconds) || TimeoutSeconds <= 0 || TimeoutSeconds > 600)
             problems.Add($"The code timeout must be more than 0 and at most 600 seconds (got {TimeoutSeconds}).");
         problems.AddRange(SettingsValidator.Check(Decoding(engine, model)));
@@ -92,7 +134,7 @@ public sealed class RunForm
     private DecodingSettings Decoding(EngineOptions engine, ModelEntry? model) => Defaults(engine, model).Decoding with
     {
         Width = Width, Depth = Depth, Temperature = Temperature, TopP = TopP, MaxNewTokensPerRound = MaxNewTokensPerRound,
-        Seed = ulong.TryParse(Seed?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : null,
+        Seed = SettingText.ParseSeed(Seed, out var seed) is null ? seed : null,
     };
 
     public RunRequest ToRequest(EngineOptions engine, ModelEntry? model = null)

@@ -337,6 +337,7 @@ public sealed class RunView
         DecisionReason.TimeBudget => "time budget spent",
         DecisionReason.LowConfidence => "low confidence",
         DecisionReason.ModelServerFailed => "the model server failed the round",
+        DecisionReason.ContextFull => "its context is full",
         _ => reason.ToString(),
     };
 

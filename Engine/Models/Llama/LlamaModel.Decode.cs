@@ -56,6 +56,11 @@ public sealed partial class LlamaModel
                 ObjectDisposedException.ThrowIf(Disposed, this);
                 if (Active is not null) throw new InvalidOperationException("Cannot append while the sequence is generating.");
                 var tokens = model._tokenizer.TokenizeContinuation(text);
+                // Its share of the pool was reserved for PerSequence tokens after the prompt: more would take cells
+                // from other sequences (or overflow its stream) and fail every sequence's next step.
+                if (Context.Count + tokens.Length > Prompt.PerSequence)
+                    throw new ContextFullException(
+                        $"The tool output ({tokens.Length} tokens) does not fit in the candidate's context: {Prompt.TokenCount} prompt + {Context.Count} tokens of a {Prompt.TokenCount + Prompt.PerSequence}-token context are used. Raise the context size to keep such candidates going.");
                 Feed(tokens);
                 Appended += tokens.Length;
                 return tokens.Length;

@@ -196,6 +196,26 @@ public class LlamaBackendTests(ITestOutputHelper output)
         Assert.Contains("cannot hold even one candidate", poolTooSmall.Message);
     }
 
+    [Theory]
+    [InlineData(KvLayout.Shared)]
+    [InlineData(KvLayout.PerSequence)]
+    public async Task Tool_output_past_a_sequences_room_is_refused_for_that_sequence_alone(KvLayout layout)
+    {
+        await using var model = LlamaModel.Load(new LlamaModelOptions { Path = TestModels.Tiny, KvLayout = layout, KvPoolTokens = 8 * 512, MaxParallelSequences = 8, Threads = 2 });
+        using var prompt = await model.EvaluatePromptAsync(Prompt, new PromptOptions { MaxSequenceTokens = 300, Sequences = 2 }, CancellationToken.None);
+        using var full = prompt.Fork(Sampler(1));
+        using var other = prompt.Fork(Sampler(2));
+        await Generate(full, 20);
+        var refused = Assert.Throws<ContextFullException>(() => full.Append(new string('x', 400)));
+        output.WriteLine(refused.Message);
+        Assert.Contains("does not fit in the candidate's context", refused.Message);
+        // Nothing of it entered: the refused sequence and the other one both go on decoding.
+        Assert.Equal(0, full.Tokens.Appended);
+        var (a, b) = (await Generate(other, 20), await Generate(full, 10));
+        Assert.True(a.TokenCount > 0 && b.TokenCount > 0, $"{a.StopReason} {a.TokenCount}, {b.StopReason} {b.TokenCount}");
+        Assert.Equal(1, full.Append("y")); // a short output still fits
+    }
+
     [Fact]
     public async Task Per_sequence_streams_copy_the_prompt_queue_by_slots_and_give_a_seed_the_same_text_in_a_crowd()
     {

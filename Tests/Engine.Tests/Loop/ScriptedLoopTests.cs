@@ -43,6 +43,28 @@ public class ScriptedLoopTests
     }
 
     [Fact]
+    public async Task A_tool_output_with_no_room_left_ends_only_that_candidate()
+    {
+        const string LongOutput = "Let me print a lot.\n```python\nprint('x' * 400)\n```\n```output\n";
+        var model = ScriptedModel.PerCandidate(Seed,
+            [[LongOutput, "\nThe sum is \\boxed{7}."]],
+            [[CodeFive, "\nThe sum is \\boxed{5}."]],
+            [[CodeFive, "\nSo \\boxed{5}."]]);
+        model.ContextRoom = 150;
+        var (record, events) = await Run(model, width: 3, depth: 4, knownAnswer: "5");
+
+        Assert.Equal(RunStatus.Finished, record.Status);
+        Assert.Null(record.Error);
+        Assert.Equal("5", record.Answer);
+        var full = record.Candidates[0];
+        Assert.Equal(CandidateStatus.Unanswered, full.Status);
+        Assert.Contains("does not fit", full.Error);
+        Assert.Contains(record.Decisions, d => d is { Candidate: 0, Reason: DecisionReason.ContextFull, Kind: DecisionKind.Unanswered });
+        Assert.Contains(events.OfType<CandidateUnanswered>(), u => u.Candidate == 0 && u.Reason == DecisionReason.ContextFull && u.Error!.Contains("does not fit"));
+        Assert.All(record.Candidates.Skip(1), c => Assert.Equal((CandidateStatus.Answered, "5"), (c.Status, c.Answer)));
+    }
+
+    [Fact]
     public async Task An_answer_in_round_one_after_unexecuted_code_is_pruned()
     {
         var model = ScriptedModel.PerCandidate(Seed, [["```python\nprint(2 + 3)\n```\nSo the answer is \\boxed{5}."]]);

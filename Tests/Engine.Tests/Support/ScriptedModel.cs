@@ -21,6 +21,8 @@ public sealed class ScriptedModel(Func<ScriptCall, string> script) : ILanguageMo
     public Func<ScriptCall, TimeSpan>? Delay { get; init; }
     /// <summary>The probability reported with each piece, by call and offset in the continuation (default 1).</summary>
     public Func<ScriptCall, int, float>? Probability { get; init; }
+    /// <summary>Tokens a sequence may hold after its prompt, as a real backend's share of the KV pool (null: no limit).</summary>
+    public int? ContextRoom { get; set; }
     public int ForkCount;
     public int LiveSequences;
     /// <summary>The most sequences alive at once.</summary>
@@ -74,6 +76,8 @@ public sealed class ScriptedModel(Func<ScriptCall, string> script) : ILanguageMo
         public int Append(string text)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (model.ContextRoom is { } room && _generated + _appended + text.Length > room)
+                throw new ContextFullException($"The tool output ({text.Length} tokens) does not fit: {_generated + _appended} of {room} used.");
             _context += text;
             _appended += text.Length;
             return text.Length;

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Numina.Engine.Settings;
+
+namespace Numina.Workbench.Cli;
+
+/// <summary>Command-line errors in the words the Solve form uses (the same <see cref="SettingText"/> messages).</summary>
+public static class CliErrors
+{
+    /// <summary>A parse error; a value of the wrong kind is explained by what the option takes.</summary>
+    public static string Explain(ParseError error)
+    {
+        if (error.SymbolResult is OptionResult { Option: var option } result && result.Tokens.Count > 0 && error.Message.StartsWith("Cannot parse argument", StringComparison.Ordinal))
+        {
+            var text = result.Tokens[^1].Value;
+            var type = Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType;
+            var what = option.Name;
+            if (type == typeof(ulong) && what == "--seed") return $"{what}: " + SettingText.ParseSeed(text, out _);
+            if (type == typeof(int) || type == typeof(long) || type == typeof(ulong)) return SettingText.ParseInt(what, text, out _) ?? $"{what} must be a whole number from 0 up (got \"{text}\").";
+            if (type == typeof(double) || type == typeof(float)) return SettingText.ParseDouble(what, text, out _) ?? error.Message;
+            if (type.IsEnum) return $"{what} must be one of {string.Join(", ", Enum.GetNames(type))} (got \"{text}\").";
+        }
+        return error.Message;
+    }
+
+    /// <summary>The verb as typed, for the "--help" hint.</summary>
+    public static string CommandLine(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var c = parse.CommandResult; c is not null; c = c.Parent as CommandResult) names.Insert(0, c.Command.Name);
+        names[0] = "Workbench";
+        return string.Join(" ", names);
+    }
+
+    /// <summary>An exception's message without .NET's "(Parameter 'x')" suffix.</summary>
+    public static string Message(Exception e) =>
+        e is ArgumentException { ParamName: { } name } a ? a.Message.Replace($" (Parameter '{name}')", "") : e.Message;
+}
