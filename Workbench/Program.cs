@@ -14,6 +14,7 @@ root.Subcommands.Add(QuantizeCommand.Create());
 root.Subcommands.Add(RandomModelCommand.Create());
 foreach (var option in serve.Options) root.Options.Add(option);
 root.SetAction((parse, ct) => ServeCommand.RunAsync(parse, ct));
+CliErrors.ReadNumbersStrictly(root);
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {

@@ -16,15 +16,6 @@ namespace Numina.Workbench.Tests;
 [Collection("workbench-cli")]
 public class ServeApiTests(ITestOutputHelper output)
 {
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
     /// <summary>The repository's configuration with a second model entry, "remote", served by <paramref name="port"/>.</summary>
     private static string Config(int port, int firstUid)
     {
@@ -45,44 +36,12 @@ public class ServeApiTests(ITestOutputHelper output)
         return path;
     }
 
-    private sealed class Server(Process process) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            await process.WaitForExitAsync();
-            process.Dispose();
-        }
-    }
-
-    private static async Task<Server> Serve(int port, string config)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { WorkbenchCli.Dll, "serve", "--urls", $"http://127.0.0.1:{port}", "--config", config }) start.ArgumentList.Add(a);
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var http = new HttpClient();
-        for (int i = 0; i < 120; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync($"http://127.0.0.1:{port}/v1/models")).IsSuccessStatusCode) return new Server(process);
-            }
-            catch (HttpRequestException) { }
-            await Task.Delay(250);
-        }
-        throw new TimeoutException("Workbench serve did not answer /v1/models in 30 s.");
-    }
-
     [Fact]
     public async Task Runs_over_http_match_in_process_runs_and_the_endpoint_answers_in_the_servers_shapes()
     {
-        int port = FreePort();
+        int port = WorkbenchCli.FreePort();
         var config = Config(port, firstUid: 62700);
-        await using var server = await Serve(port, Config(port, firstUid: 62800));
+        await using var server = await WorkbenchCli.Serve($"http://127.0.0.1:{port}", Config(port, firstUid: 62800), port);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 
         // The shapes: the model list, a streamed completion with logprobs and usage, tokenize.
@@ -132,9 +91,9 @@ public class ServeApiTests(ITestOutputHelper output)
     [Fact]
     public async Task Eval_parallel_over_http_keeps_problem_order_and_resumes_with_other_parallelism()
     {
-        int port = FreePort();
+        int port = WorkbenchCli.FreePort();
         var config = Config(port, firstUid: 62900);
-        await using var server = await Serve(port, Config(port, firstUid: 63400));
+        await using var server = await WorkbenchCli.Serve($"http://127.0.0.1:{port}", Config(port, firstUid: 63400), port);
         var set = WorkbenchCli.Temp("set.jsonl");
         File.WriteAllLines(set, File.ReadLines(Path.Combine(WorkbenchCli.Root, "models", "heldout-sample.jsonl")).Take(6));
         string[] Args(string outPath, int parallel, int limit) =>

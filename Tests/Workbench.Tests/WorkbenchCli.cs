@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 
 namespace Numina.Workbench.Tests;
 
@@ -43,6 +46,55 @@ public static class WorkbenchCli
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         if (process.ExitCode != 0) throw new InvalidOperationException($"dotnet publish failed: {await stdout}{await stderr}");
+    }
+
+    public static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    /// <summary>A <c>Workbench serve</c> child process; what it prints is kept; disposing kills it.</summary>
+    public sealed class Server(Process process, ConcurrentQueue<string> output) : IAsyncDisposable
+    {
+        public IReadOnlyCollection<string> Output => output;
+
+        public async ValueTask DisposeAsync()
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+    }
+
+    /// <summary>Starts <c>serve</c> and waits until <paramref name="ready"/> (default: <c>/v1/models</c> answers) holds.</summary>
+    public static async Task<Server> Serve(string urls, string config, int port, Func<HttpClient, Task<bool>>? ready = null)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Dll, "serve", "--urls", urls, "--config", config }) start.ArgumentList.Add(a);
+        var process = Process.Start(start)!;
+        var output = new ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) output.Enqueue(line); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) output.Enqueue(line); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        ready ??= async http => (await http.GetAsync($"http://127.0.0.1:{port}/v1/models")).IsSuccessStatusCode;
+        using var client = new HttpClient();
+        for (int i = 0; i < 120; i++)
+        {
+            try
+            {
+                if (await ready(client)) return new Server(process, output);
+            }
+            catch (HttpRequestException) { }
+            if (process.HasExited) break;
+            await Task.Delay(250);
+        }
+        await new Server(process, output).DisposeAsync();
+        throw new TimeoutException($"Workbench serve did not become ready in 30 s:\n{string.Join("\n", output)}");
     }
 
     public static string Temp(string name) => Path.Combine(Path.GetTempPath(), "numina-cli-" + Guid.NewGuid().ToString("N")[..8] + "-" + name);

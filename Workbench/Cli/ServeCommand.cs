@@ -32,6 +32,11 @@ public static class ServeCommand
         builder.Configuration.AddConfiguration(CommonOptions.ReadConfiguration(configPath));
         if (parse.GetValue(Urls) is { } urls) builder.WebHost.UseUrls(urls);
 
+        var listening = (parse.GetValue(Urls) ?? builder.Configuration["Urls"] ?? "http://localhost:5000")
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var gate = Hosting.AccessGate.For(listening, builder.Configuration["Workbench:Access:Token"]);
+        builder.Services.AddSingleton(gate);
+
         var engineOptions = EngineOptions.Load(builder.Configuration, Path.GetDirectoryName(configPath));
         builder.Services.AddSingleton(engineOptions);
         builder.Services.AddSingleton<ICodeExecutor>(services => engineOptions.CreateExecutor(services.GetRequiredService<ILoggerFactory>().CreateLogger("Sandbox")));
@@ -47,6 +52,7 @@ public static class ServeCommand
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
         var app = builder.Build();
+        gate.Use(app); // before everything else: pages, the Blazor WebSocket, exports, the OpenAI-compatible endpoint
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/Error", createScopeForErrors: true);
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseAntiforgery();
@@ -63,6 +69,12 @@ public static class ServeCommand
                 try { await sandbox.WarmUpAsync(cancellationToken); }
                 catch (Exception e) when (e is not OperationCanceledException) { app.Logger.LogWarning("The sandbox workers did not start: {Error}", e.Message); }
             }, cancellationToken);
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var url in listening) Console.WriteLine($"Numina Workbench: {gate.Link(url)}");
+            if (gate.Token is not null && listening.Any(u => u.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !Hosting.AccessGate.IsLoopback(u)))
+                app.Logger.LogWarning("Listening beyond this machine over plain HTTP: the token travels in clear. For a team, put a TLS reverse proxy in front (README, Security).");
+        });
         await app.RunAsync(cancellationToken);
         await store.DisposeAsync();
         return 0;
