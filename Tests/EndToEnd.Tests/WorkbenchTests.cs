@@ -128,6 +128,43 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
     }
 
     [Fact]
+    public async Task A_long_paste_keeps_the_connection_and_a_reload_keeps_the_draft()
+    {
+        var page = await fixture.Browser.OpenAsync(fixture.Server.Url + "/");
+        // 100,000 characters with backslashes (JSON doubles them): with SignalR's default 32 KB message limit a paste
+        // of ~16 KB closed the connection. The page stays connected and the preview follows.
+        const string Line = "Consider a_k = k^2 \\cdot 3 for k \\ge 1 and \\{x\\}, then sum them. ";
+        var text = string.Concat(Enumerable.Repeat(Line, 100_000 / Line.Length + 1))[..(100_000 - 12)] + "END-OF-PASTE";
+        var problem = page.Locator("textarea[data-testid=problem-input]");
+        await problem.FillAsync(text);
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=problem-preview]').textContent.includes('END-OF-PASTE')");
+        Assert.Equal(0, await page.Locator("[data-testid=settings-problem]").CountAsync());
+        Assert.False(await page.Locator("#components-reconnect-modal").EvaluateAsync<bool>("d => d.open"));
+
+        // Beyond the limit: a message, and the connection still holds.
+        await problem.FillAsync(text + text[..30_000]);
+        await page.Locator("[data-testid=settings-problem]", new() { HasText = "130,000 characters long; at most 128,000 are taken" }).WaitForAsync();
+        Assert.True(await page.Locator("[data-testid=run]").IsDisabledAsync());
+
+        // What was typed comes back after a reload of the tab (as after a dropped connection), bad values included.
+        await problem.FillAsync("Draft: what is $6 \\times 7$?");
+        await SolvePage.SetAsync(page, "width", "6");
+        await SolvePage.SetAsync(page, "temperature", "abc");
+        await page.ReloadAsync();
+        await Browser.WaitInteractiveAsync(page);
+        await page.Locator("[data-testid=draft-restored]").WaitForAsync();
+        Assert.Equal("Draft: what is $6 \\times 7$?", await problem.InputValueAsync());
+        Assert.Equal("6", await page.Locator("input[data-testid=width]").InputValueAsync());
+        Assert.Equal("abc", await page.Locator("input[data-testid=temperature]").InputValueAsync());
+        await page.Locator("[data-testid=settings-problem]", new() { HasText = "Temperature must be a number, such as 0.8 (got \"abc\")." }).WaitForAsync();
+
+        // A new tab starts from the defaults.
+        var other = await fixture.Browser.OpenAsync(fixture.Server.Url + "/");
+        Assert.Equal("", await other.Locator("textarea[data-testid=problem-input]").InputValueAsync());
+        Assert.Equal(0, await other.Locator("[data-testid=draft-restored]").CountAsync());
+    }
+
+    [Fact]
     public async Task Runs_are_kept_found_in_history_replayed_and_exported()
     {
         var page = await fixture.Browser.OpenAsync(fixture.Server.Url + "/");

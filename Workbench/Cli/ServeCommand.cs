@@ -49,7 +49,10 @@ public static class ServeCommand
         builder.Services.AddSingleton<Evaluations.EvaluationService>();
         builder.Services.AddSingleton<Serving.OpenAiApi>();
         builder.Services.AddMudServices();
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        // SignalR's default 32 KB per message dropped the connection on a pasted problem of ~16 KB (JSON-escaped, it
+        // doubles): 1 MB carries the longest problem taken (Problem.MaxLength characters) with room for escaping.
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(hub => hub.MaximumReceiveMessageSize = 1 << 20);
 
         var app = builder.Build();
         gate.Use(app); // before everything else: pages, the Blazor WebSocket, exports, the OpenAI-compatible endpoint

@@ -79,6 +79,35 @@ public sealed class RunForm
     public string ConfidenceWarmupText { get => Shown("The warm-up answers", SettingText.Format(ConfidenceWarmup)); set => TypedInt("The warm-up answers", value, v => ConfidenceWarmup = v); }
     public string ConfidenceKeepText { get => Shown("Keep %", SettingText.Format(ConfidenceKeepPercent)); set => TypedDouble("Keep %", value, v => ConfidenceKeepPercent = v); }
 
+    /// <summary>
+    /// Takes back a draft the browser kept (field id → text as typed; see workbench.js): the problem and every typed
+    /// setting, through the same reading as typing (so a bad value comes back with its message).
+    /// </summary>
+    public void ApplyDraft(IReadOnlyDictionary<string, string> draft)
+    {
+        foreach (var (field, text) in draft)
+            switch (field)
+            {
+                case "problem-input": Problem = text; break;
+                case "known-answer": KnownAnswer = text; break;
+                case "seed": Seed = text; break;
+                case "width": WidthText = text; break;
+                case "depth": DepthText = text; break;
+                case "temperature": TemperatureText = text; break;
+                case "top-p": TopPText = text; break;
+                case "max-tokens": MaxNewTokensText = text; break;
+                case "timeout": TimeoutText = text; break;
+                case "stop-first-agree": StopWhenFirstAgreeText = text; break;
+                case "stop-agree": StopWhenAgreeText = text; break;
+                case "stop-among": StopAmongLastText = text; break;
+                case "time-budget": TimeBudgetText = text; break;
+                case "max-concurrent": MaxConcurrentText = text; break;
+                case "confidence-window": ConfidenceWindowText = text; break;
+                case "confidence-warmup": ConfidenceWarmupText = text; break;
+                case "confidence-keep": ConfidenceKeepText = text; break;
+            }
+    }
+
     /// <summary>The policies as the form sets them (the preset's fixed threshold, if any, is kept).</summary>
     public RunPolicies Policies(RunPolicies preset) => preset with
     {
@@ -118,6 +147,7 @@ public sealed class RunForm
     {
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(Problem)) problems.Add("Enter a problem (LaTeX is fine), or pick a sample.");
+        else if (Engine.Problems.Problem.Check(Problem) is { } problem) problems.Add(problem);
         if (!engine.Presets.TryGet(Preset, out _)) problems.Add($"Unknown preset \"{Preset}\".");
         if (SettingText.ParseSeed(Seed, out _) is { } seedProblem) problems.Add(seedProblem);
         problems.AddRange(_unparsed.Values.Select(u => u.Problem));

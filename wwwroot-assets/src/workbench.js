@@ -18,7 +18,25 @@
   function start() { typeset(document.body); observer.observe(document.body, { childList: true, subtree: true }); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 
+  // The Solve form's draft, kept in the tab as it is typed (by the browser, not the server): if the connection drops
+  // or the page reloads, the page takes it back, so typed text is never lost. sessionStorage: per tab, so a new tab
+  // starts from the defaults and two tabs do not overwrite each other's drafts.
+  const draftKey = "numina-draft";
+  document.addEventListener("input", e => {
+    const el = e.target;
+    if (!el || !el.closest || !el.closest("[data-draft]")) return;
+    const id = el.getAttribute("data-testid");
+    if (!id) return;
+    try {
+      const draft = JSON.parse(sessionStorage.getItem(draftKey) || "{}");
+      draft[id] = el.value;
+      sessionStorage.setItem(draftKey, JSON.stringify(draft));
+    } catch { /* storage full or off: the draft is a convenience */ }
+  }, true);
+
   window.numina = {
+    loadDraft: () => { try { return JSON.parse(sessionStorage.getItem(draftKey) || "null"); } catch { return null; } },
+    clearDraft: () => sessionStorage.removeItem(draftKey),
     copy: async text => { try { await navigator.clipboard.writeText(text); return true; } catch { return false; } },
     download: (name, text, type) => {
       const a = document.createElement("a");
