@@ -92,7 +92,13 @@ public sealed record ProblemResult
 /// file as it finishes — so a stopped evaluation resumes where it left off, with the same numbers, because each
 /// problem's seed derives from the run seed and the problem id. Every run is also recorded in the run store.
 /// </summary>
-public sealed class EvaluationRunner(ILanguageModel model, ICodeExecutor executor, RunStore? store = null)
+/// <summary>
+/// How an evaluation's runs run when not in the runner's own loop: through a queue others share (the workbench's run
+/// service, which records them), so an evaluation and researchers' runs take turns on the one model.
+/// </summary>
+public delegate Task<RunRecord> RunThrough(RunRequest request, CancellationToken ct);
+
+public sealed class EvaluationRunner(ILanguageModel model, ICodeExecutor executor, RunStore? store = null, RunThrough? through = null)
 {
     public static JsonSerializerOptions LineOptions { get; } = new(RunRecord.JsonOptions) { WriteIndented = false };
 
@@ -251,9 +257,14 @@ public sealed class EvaluationRunner(ILanguageModel model, ICodeExecutor executo
 
     private async Task<RunRecord> RecordedRunAsync(SctirLoop loop, RunRequest request, CancellationToken ct)
     {
-        store?.BeginRun(request, request.RunId!, DateTimeOffset.UtcNow);
-        var record = await loop.RunAsync(request, store?.EventSink() ?? NullEventSink.Instance, ct).ConfigureAwait(false);
-        store?.FinishRun(record);
+        RunRecord record;
+        if (through is not null) record = await through(request, ct).ConfigureAwait(false);
+        else
+        {
+            store?.BeginRun(request, request.RunId!, DateTimeOffset.UtcNow);
+            record = await loop.RunAsync(request, store?.EventSink() ?? NullEventSink.Instance, ct).ConfigureAwait(false);
+            store?.FinishRun(record);
+        }
         if (record.Status == RunStatus.Cancelled) throw new OperationCanceledException(ct);
         return record;
     }

@@ -243,6 +243,10 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         await SolvePage.SetAsync(page, "eval-limit", "3");
         await SolvePage.SetAsync(page, "eval-n", "4");
         await page.Locator("[data-testid=eval-start]").ClickAsync();
+        // Its runs go through the one run queue, beside a researcher's: the Status page shows them there.
+        var status = await fixture.Browser.OpenAsync(fixture.Server.Url + "/status");
+        await status.Locator("[data-testid=queue-running]", new() { HasText = "(evaluation " }).WaitForAsync(new() { Timeout = 60_000 });
+        await status.CloseAsync();
         await page.Locator("[data-testid=eval-panel][data-running=false]").WaitForAsync(new() { Timeout = 180_000 });
         Assert.Equal(3, await page.Locator("[data-testid=eval-results] tbody tr").CountAsync());
         Assert.Contains("pass@4", await page.Locator("[data-testid=eval-summary]").InnerTextAsync());

@@ -33,11 +33,12 @@ public sealed class EvaluationJob
 }
 
 /// <summary>
-/// Evaluations started from the workbench: the same runner as <c>Workbench eval</c>, on the app's loaded model and
-/// sandbox, every run recorded in the store (so each problem links to its run). Results files go to
-/// <c>evaluations/</c> beside the run store; starting the same evaluation again resumes it.
+/// Evaluations started from the workbench: the same runner as <c>Workbench eval</c>, its runs going through the app's
+/// run queue (<see cref="Runs.RunService"/>) like the Solve page's — they show in the queue, take turns with
+/// researchers' runs on the one model, and are recorded in the store (so each problem links to its run). Results files
+/// go to <c>evaluations/</c> beside the run store; starting the same evaluation again resumes it.
 /// </summary>
-public sealed class EvaluationService(ModelHost models, ICodeExecutor executor, RunStore store, EngineOptions engine, ILogger<EvaluationService> log)
+public sealed class EvaluationService(ModelHost models, ICodeExecutor executor, RunStore store, EngineOptions engine, Runs.RunService runs, ILogger<EvaluationService> log)
 {
     private readonly List<EvaluationJob> _jobs = [];
 
@@ -76,7 +77,8 @@ public sealed class EvaluationService(ModelHost models, ICodeExecutor executor, 
         {
             try
             {
-                var runner = new EvaluationRunner(lease.Model, executor, store);
+                var runner = new EvaluationRunner(lease.Model, executor, through: (request, ct) =>
+                    runs.RunQueuedAsync(request, $"evaluation {plan.Dataset.Name}, problem {request.Problem.Id}", ct));
                 var results = await runner.RunAsync(plan, path, (done, total, last) =>
                 {
                     job.Done = done;

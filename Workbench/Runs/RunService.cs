@@ -23,6 +23,8 @@ public sealed class RunJob
     internal TaskCompletionSource<RunRecord?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public Task<RunRecord?> Completion => Done.Task;
     public RunRecord? Record { get; internal set; }
+    /// <summary>Who asked for it, when not a researcher on the Solve page ("evaluation math500, problem 12").</summary>
+    public string? Origin { get; init; }
 }
 
 /// <summary>
@@ -44,14 +46,31 @@ public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStor
     public RunStore Store => store;
 
     /// <summary>Validates and queues a run; throws <see cref="InvalidSettingsException"/> or <see cref="InvalidOperationException"/> with a message to show.</summary>
-    public RunJob Enqueue(RunRequest request)
+    public RunJob Enqueue(RunRequest request) => Enqueue(request, origin: null);
+
+    /// <summary>
+    /// Queues a run for another part of the app (an evaluation) and waits for its record: it takes its turn with the
+    /// researchers' runs, shows in the queue, and is stored like them. Cancelling takes it out of the queue or stops it.
+    /// </summary>
+    public async Task<RunRecord> RunQueuedAsync(RunRequest request, string origin, CancellationToken ct)
+    {
+        var job = Enqueue(request, origin);
+        using (ct.Register(() => Stop(job)))
+        {
+            var record = await job.Completion.ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+            return record ?? throw new InvalidOperationException(job.View.Error ?? "The run failed.");
+        }
+    }
+
+    private RunJob Enqueue(RunRequest request, string? origin)
     {
         SettingsValidator.Validate(request.Settings.Decoding);
         var presetProblems = request.Preset.Check();
         if (presetProblems.Count > 0) throw new InvalidSettingsException(presetProblems);
         if (models.Model is null) throw new InvalidOperationException($"No model is loaded: {models.Error}");
         var id = request.RunId ?? Guid.NewGuid().ToString("N")[..12];
-        var job = new RunJob { Id = id, Request = request with { RunId = id }, View = RunView.ForRequest(id, request) };
+        var job = new RunJob { Id = id, Request = request with { RunId = id }, View = RunView.ForRequest(id, request), Origin = origin };
         lock (_gate)
         {
             _queue.Add(job);
