@@ -86,6 +86,19 @@ internal sealed class SandboxSession(SandboxExecutor pool, SandboxWorker worker,
                 _generation = -1; // the worker killed this session's kernel with the cell
                 throw;
             }
+            if (line is null && !timedOut && !cancellationToken.IsCancellationRequested)
+            {
+                // The worker process itself died under the cell (killed from outside, out of memory, crashed): not
+                // necessarily the cell's doing. Once: a new worker, the session's cells replayed, the cell again. A
+                // second death is the cell's, and is reported as its crash below.
+                pool.Log("Session {Session}: the Python worker died while running {Cell} ({Report}); running the cell again on a new worker.",
+                    id, name, worker.CrashReport().ReplaceLineEndings(" "));
+                worker.Kill();
+                _generation = -1;
+                await AttachAsync(cancellationToken).ConfigureAwait(false);
+                started = DateTime.UtcNow;
+                (line, timedOut) = await worker.SendAsync(RunRequest(source, name, fresh: !Jupyter), HardDeadline, cancellationToken).ConfigureAwait(false);
+            }
             if (line is not null && CellReply.Parse(line) is { SessionLost: true, Error: not null })
             {
                 // The kernel was already gone (the worker had lost it): a new one, the history replayed, and the cell again.
