@@ -34,6 +34,9 @@ public sealed record RunSummary
 /// the last event. One writer task commits whatever is queued in one transaction; readers never block it (WAL).
 /// Opening the store marks runs left "Running" by a previous process as <see cref="RunStatus.Interrupted"/>.
 /// </summary>
+/// <summary>Why the run store cannot write now, since when, and how many writes wait in memory.</summary>
+public sealed record StorageFailure(string Message, DateTimeOffset Since, int Waiting);
+
 public sealed class RunStore : IAsyncDisposable
 {
     private readonly string _connectionString;
@@ -45,6 +48,16 @@ public sealed class RunStore : IAsyncDisposable
     public string Path { get; }
     /// <summary>How many runs were found interrupted when the store opened.</summary>
     public int InterruptedOnOpen { get; }
+
+    /// <summary>
+    /// Set while the disk refuses writes (full, I/O errors, read-only): runs go on in memory, their writes wait, and are
+    /// committed when the disk takes them again (SQLite commits all of a batch or none of it, so nothing half-written).
+    /// </summary>
+    public StorageFailure? Failure { get; private set; }
+    /// <summary>Raised when <see cref="Failure"/> is set, changes, or clears (pages show it).</summary>
+    public event Action? HealthChanged;
+    private volatile bool _closing;
+    private int _queued; // writes in the channel, not yet taken into a batch
 
     private RunStore(string path, int interrupted)
     {
@@ -273,39 +286,75 @@ public sealed class RunStore : IAsyncDisposable
     private void Enqueue(Func<SqliteConnection, SqliteTransaction, Task> write)
     {
         if (!_writes.Writer.TryWrite(write)) throw new ObjectDisposedException(nameof(RunStore));
+        Interlocked.Increment(ref _queued);
     }
 
-    /// <summary>The single writer: everything queued is committed together; a failed batch is retried one by one.</summary>
+    /// <summary>
+    /// The single writer: everything queued is committed together. A batch the disk refuses (full, I/O error) is kept and
+    /// tried again every few seconds until the disk takes it; a batch that fails for another reason is retried one write
+    /// at a time, and a write that cannot succeed (its run was deleted) is dropped alone.
+    /// </summary>
     private async Task WriteLoopAsync()
     {
-        using var c = Connect(Path);
+        SqliteConnection? c = null; // opened on first use, and again after the disk refused it
         var batch = new List<Func<SqliteConnection, SqliteTransaction, Task>>();
         while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (batch.Count < 2000 && _writes.Reader.TryRead(out var w)) batch.Add(w);
-            try
+            while (batch.Count < 2000 && _writes.Reader.TryRead(out var w))
             {
-                using var t = c.BeginTransaction();
-                foreach (var w in batch) await w(c, t).ConfigureAwait(false);
-                t.Commit();
+                batch.Add(w);
+                Interlocked.Decrement(ref _queued);
             }
-            catch (SqliteException)
+            for (int attempt = 1; ; attempt++)
             {
-                foreach (var w in batch)
-                    try
+                try
+                {
+                    c ??= Connect(Path);
+                    using (var t = c.BeginTransaction())
                     {
-                        using var t = c.BeginTransaction();
-                        await w(c, t).ConfigureAwait(false);
+                        foreach (var w in batch) await w(c, t).ConfigureAwait(false);
                         t.Commit();
                     }
-                    catch (SqliteException) { } // a write that cannot succeed (e.g. its run was deleted) is dropped alone
+                    if (Failure is not null)
+                    {
+                        Failure = null;
+                        HealthChanged?.Invoke();
+                    }
+                    break;
+                }
+                catch (SqliteException e) when (IsDiskFailure(e))
+                {
+                    c?.Dispose();
+                    c = null;
+                    if (_closing && attempt >= 3) break; // shutting down and the disk still refuses: nothing more to do
+                    Failure = new StorageFailure(e.Message, Failure?.Since ?? DateTimeOffset.UtcNow, batch.Count + Volatile.Read(ref _queued));
+                    HealthChanged?.Invoke();
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, attempt))).ConfigureAwait(false);
+                }
+                catch (SqliteException) when (c is not null)
+                {
+                    foreach (var w in batch)
+                        try
+                        {
+                            using var t = c.BeginTransaction();
+                            await w(c, t).ConfigureAwait(false);
+                            t.Commit();
+                        }
+                        catch (SqliteException) { } // a write that cannot succeed (e.g. its run was deleted) is dropped alone
+                    break;
+                }
             }
             batch.Clear();
         }
+        c?.Dispose();
     }
+
+    /// <summary>The disk, not the write: full (13), I/O error (10), cannot open (14), read-only (8).</summary>
+    private static bool IsDiskFailure(SqliteException e) => e.SqliteErrorCode is 13 or 10 or 14 or 8;
 
     public async ValueTask DisposeAsync()
     {
+        _closing = true;
         _writes.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
     }

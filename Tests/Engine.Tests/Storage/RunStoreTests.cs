@@ -58,6 +58,49 @@ public sealed class RunStoreTests : IDisposable
         Assert.Equal("What is 2 + 3?", reopened.GetRequest(record.Id)!.Problem.Text);
     }
 
+    [Fact]
+    public async Task A_full_disk_keeps_runs_going_and_their_writes_waiting_until_space_returns()
+    {
+        using var disk = SmallDisk.Mount(kilobytes: 1024);
+        var path = Path.Combine(disk.Path, "runs.db");
+        await using var store = RunStore.Open(path);
+        var (earlier, _) = await RunInto(store, Request(2));
+        int changes = 0;
+        store.HealthChanged += () => Interlocked.Increment(ref changes);
+
+        disk.Fill();
+        // A run while the disk is full: it finishes, in memory.
+        var request = Request(8);
+        var model = new ScriptedModel(call => call.CallNumber == 1 ? "Let me check.\n```python\nprint(2 + 3)\n```\n```output\n" : "\nSo the answer is \\boxed{5}.");
+        await using var executor = Python.Executor();
+        var recorded = new RecordingEventSink();
+        store.BeginRun(request, request.RunId!, DateTimeOffset.UtcNow);
+        var record = await new SctirLoop(model, executor).RunAsync(request, new TeeEventSink(recorded, store.EventSink()), CancellationToken.None);
+        store.FinishRun(record);
+        Assert.Equal((RunStatus.Finished, "5"), (record.Status, record.Answer));
+
+        // The store says it cannot write, and what waits.
+        for (int i = 0; i < 100 && store.Failure is null; i++) await Task.Delay(100);
+        var failure = store.Failure;
+        Assert.NotNull(failure);
+        Assert.Contains("full", failure.Message);
+        Assert.True(failure.Waiting > 0);
+        Assert.True(changes >= 1);
+
+        // Space returns: everything that waited is written, the database is sound, the earlier run untouched.
+        disk.Free();
+        await store.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Null(store.Failure);
+        Assert.Equal(recorded.Events.Select(Json), store.GetEvents(record.Id).Select(Json));
+        Assert.Equal(record.ToJson(), store.GetRecord(record.Id)!.ToJson());
+        Assert.Equal(earlier.ToJson(), store.GetRecord(earlier.Id)!.ToJson());
+        using var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        check.Open();
+        using var command = check.CreateCommand();
+        command.CommandText = "PRAGMA integrity_check";
+        Assert.Equal("ok", command.ExecuteScalar());
+    }
+
     private static string Json(RunEvent e) => JsonSerializer.Serialize(e, RunRecord.JsonOptions);
 
     [Fact]
