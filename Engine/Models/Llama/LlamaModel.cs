@@ -86,6 +86,7 @@ public sealed partial class LlamaModel : ILanguageModel
         {
             ContextSize = (uint)options.KvPoolTokens,
             GpuLayerCount = options.GpuLayers,
+            LoadMode = options.MemoryMap ? LLamaLoadMode.MemoryMap : LLamaLoadMode.None,
             BatchSize = (uint)options.BatchSize,
             UBatchSize = (uint)Math.Min(options.BatchSize, 512),
             SeqMax = (uint)options.MaxParallelSequences,

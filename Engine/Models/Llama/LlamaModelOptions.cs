@@ -48,6 +48,12 @@ public sealed record LlamaModelOptions
     /// ~1e-3 with the batch's shape here, and reruns of the same seed diverged. Off unless speed matters more.
     /// </summary>
     public bool FlashAttention { get; init; }
+    /// <summary>
+    /// Map the model file into memory instead of reading it (llama.cpp's default: faster start, pages shared with the
+    /// file cache). Off by default: a mapped file that is replaced or truncated in place while the model is loaded
+    /// takes the process down (SIGBUS) or changes its weights under it; read, the loaded model is the file as it was.
+    /// </summary>
+    public bool MemoryMap { get; init; }
     /// <summary>How sequences hold their KV cells (see <see cref="Llama.KvLayout"/>).</summary>
     public KvLayout KvLayout { get; init; } = KvLayout.Shared;
 }

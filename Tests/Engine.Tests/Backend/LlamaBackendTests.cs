@@ -196,6 +196,32 @@ public class LlamaBackendTests(ITestOutputHelper output)
         Assert.Contains("cannot hold even one candidate", poolTooSmall.Message);
     }
 
+    [Fact]
+    public async Task A_model_file_removed_or_overwritten_while_loaded_changes_nothing_for_the_loaded_model()
+    {
+        var path = TestModels.TempPath("replaced");
+        File.Copy(TestModels.Tiny, path, overwrite: true);
+        await using var model = TestModels.Load(path);
+        using var prompt = await model.EvaluatePromptAsync(Prompt, Options, CancellationToken.None);
+        using (var before = prompt.Fork(Sampler(5)))
+        {
+            var expected = (await Generate(before, 60)).Text;
+            // Overwritten in place (same inode, cut short, then other bytes), as a careless copy onto it does.
+            using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+            {
+                file.SetLength(0);
+                file.Write(new byte[4096]);
+            }
+            using var afterOverwrite = prompt.Fork(Sampler(5));
+            Assert.Equal(expected, (await Generate(afterOverwrite, 60)).Text);
+            File.Delete(path);
+            using var afterDelete = prompt.Fork(Sampler(5));
+            Assert.Equal(expected, (await Generate(afterDelete, 60)).Text);
+        }
+        // Loading it again now is refused with the reason.
+        Assert.Contains("does not exist", Assert.Throws<ModelFileException>(() => TestModels.Load(path)).Message);
+    }
+
     [Theory]
     [InlineData(KvLayout.Shared)]
     [InlineData(KvLayout.PerSequence)]
