@@ -121,6 +121,17 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         Assert.Contains("T 2.5", await page.Locator("[data-testid=run-facts]").InnerTextAsync());
         Assert.Equal(0, await page.Locator("[data-testid=timeline-item]", new() { HasText = "N 10 → 0" }).CountAsync());
 
+        // The browser drops its connection and comes back (a reload: a new circuit): the run carried on, and the page
+        // catches up with it — the same run, its ten cards, its steering on the timeline.
+        var runId = await page.Locator("[data-testid=run-panel]").GetAttributeAsync("data-run");
+        var generated = await page.Locator("[data-testid=run-facts]").InnerTextAsync();
+        await page.ReloadAsync();
+        await Browser.WaitInteractiveAsync(page);
+        await page.Locator($"[data-testid=run-panel][data-run='{runId}']").WaitForAsync();
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('[data-testid=candidate-card]').length === 10");
+        await page.Locator("[data-testid=timeline-item]", new() { HasText = "N 8 → 10" }).WaitForAsync();
+        await page.WaitForFunctionAsync("before => document.querySelector('[data-testid=run-facts]').textContent !== before", generated);
+
         Assert.Equal("Running", await page.Locator("[data-testid=run-panel]").GetAttributeAsync("data-status"));
         await page.Locator("[data-testid=stop]").ClickAsync();
         await SolvePage.WaitForStatusAsync(page, "Cancelled", 30_000);
