@@ -73,6 +73,70 @@ public class EvalTests
         Assert.Equal(6, File.ReadAllLines(resumedOut).Count(l => l.Trim().Length > 0));
     }
 
+    /// <summary>
+    /// kill -9 (the process and its sandbox workers) at ten moments drawn at random — during start-up, mid-run, between
+    /// problems: after each, the store passes SQLite's integrity check, no run is left "running", every finished run
+    /// reads back whole; and the evaluation, run once more, ends with the numbers of one that ran straight through.
+    /// </summary>
+    [Fact]
+    public async Task Ten_kill_9s_at_random_moments_leave_a_sound_store_and_resume_to_the_same_numbers()
+    {
+        var set = SmallSet();
+        var straight = await WorkbenchCli.Run(Args(set, Config(), WorkbenchCli.Temp("straight.jsonl")));
+        Assert.True(straight.ExitCode == 0, straight.Stderr);
+
+        var config = Config();
+        var storePath = JsonNode.Parse(File.ReadAllText(config))!["Engine"]!["Storage"]!["Path"]!.GetValue<string>();
+        var output = WorkbenchCli.Temp("killed.jsonl");
+        var random = new Random(14);
+        int kills = 0, interrupted = 0;
+        for (int i = 0; i < 10; i++)
+        {
+            var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add(WorkbenchCli.Dll);
+            foreach (var a in Args(set, config, output)) start.ArgumentList.Add(a);
+            using var process = Process.Start(start)!;
+            _ = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            await Task.Delay(random.Next(600, 3500));
+            if (process.HasExited) break; // it finished: nothing left to kill
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            kills++;
+            interrupted += await AssertSoundAsync(storePath);
+        }
+        var last = await WorkbenchCli.Run(Args(set, config, output));
+        Assert.True(last.ExitCode == 0, last.Stderr);
+        Assert.Equal(Values(straight.Stdout), Values(last.Stdout));
+        await AssertSoundAsync(storePath);
+        Assert.True(kills >= 5, $"only {kills} kills landed before the evaluation finished");
+        Assert.True(interrupted >= 1, "no kill landed mid-run");
+    }
+
+    /// <summary>Integrity, no run left running, finished runs whole; returns how many runs opening marked interrupted.</summary>
+    private static async Task<int> AssertSoundAsync(string storePath)
+    {
+        if (!File.Exists(storePath)) return 0; // killed before the store was made
+        using (var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={storePath};Pooling=False"))
+        {
+            check.Open();
+            using var command = check.CreateCommand();
+            command.CommandText = "PRAGMA integrity_check";
+            Assert.Equal("ok", command.ExecuteScalar());
+        }
+        await using var store = Numina.Engine.Storage.RunStore.Open(storePath);
+        foreach (var run in store.List(10_000))
+        {
+            Assert.NotEqual(Numina.Engine.Runs.RunStatus.Running, run.Status);
+            if (run.Status != Numina.Engine.Runs.RunStatus.Finished) continue;
+            var record = store.GetRecord(run.Id);
+            Assert.NotNull(record);
+            Assert.Equal(run.Answer, record.Answer);
+            Assert.True(store.GetEvents(run.Id).Count > 0);
+        }
+        return store.InterruptedOnOpen;
+    }
+
     [Fact]
     public async Task A_results_file_of_other_settings_is_refused_and_kept()
     {
