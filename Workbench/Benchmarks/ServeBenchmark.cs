@@ -49,12 +49,9 @@ public static class ServeBenchmark
             Console.WriteLine($"eval: {perSecond1:0.000} problems/s one at a time, {perSecond4:0.000} with 4 in flight");
         }
 
-        int port = FreePort();
-        using var server = StartServer(configPath, port);
-        try
+        await using var server = await ChildServer.StartAsync(configPath, firstUid: 64500, ct, new Dictionary<string, string> { ["NUMINA_Engine__Sandbox__Workers"] = "1" });
         {
-            var remoteOptions = new RemoteModelOptions { Endpoints = [new ServerEndpoint { BaseUrl = $"http://127.0.0.1:{port}/v1", Model = entry.Name }] };
-            await WaitForServer(port, ct);
+            var remoteOptions = new RemoteModelOptions { Endpoints = [new ServerEndpoint { BaseUrl = $"{server.Url}/v1", Model = entry.Name }] };
             double local = 0, remote = 0;
             await using (var inProcess = LlamaModel.Load(entry.Load))
             await using (var overHttp = await OpenAiCompletionsModel.ConnectAsync(remoteOptions, null, ct))
@@ -74,11 +71,6 @@ public static class ServeBenchmark
             Console.WriteLine($"value remote-tokens-per-second = {remote:0} tok/s");
             Console.WriteLine($"ratio eval-parallel-4-vs-1 = {perSecond4 / perSecond1:0.00}");
             Console.WriteLine($"ratio remote-vs-inprocess = {remote / local:0.00}");
-        }
-        finally
-        {
-            try { server.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            await server.WaitForExitAsync(CancellationToken.None);
         }
         return 0;
     }
@@ -111,46 +103,5 @@ public static class ServeBenchmark
     private sealed class NullSink : IRunEventSink
     {
         public void Publish(RunEvent e) { }
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
-    /// <summary>This executable's <c>serve</c>, with its run store and sandbox workers apart from this process's.</summary>
-    private static Process StartServer(string configPath, int port)
-    {
-        var self = Path.Combine(AppContext.BaseDirectory, "Workbench.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { self, "serve", "--urls", $"http://127.0.0.1:{port}", "--config", configPath }) start.ArgumentList.Add(a);
-        start.Environment["NUMINA_Engine__Storage__Path"] = Path.Combine(Path.GetTempPath(), $"numina-bench-serve-{port}.db");
-        start.Environment["NUMINA_Engine__Sandbox__FirstUid"] = "64500";
-        start.Environment["NUMINA_Engine__Sandbox__Workers"] = "1";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task WaitForServer(int port, CancellationToken ct)
-    {
-        using var http = new HttpClient();
-        for (int i = 0; i < 240; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync($"http://127.0.0.1:{port}/v1/models", ct)).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException) { }
-            await Task.Delay(250, ct);
-        }
-        throw new TimeoutException("The workbench's server did not answer /v1/models in 60 s.");
     }
 }

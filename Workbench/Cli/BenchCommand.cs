@@ -40,6 +40,14 @@ public static class BenchCommand
         var serve = new Command("serve", "eval with 4 problems in flight against 1, and runs through the workbench's own /v1/completions against in-process, on the bundled model.") { CommonOptions.Config, problems, serveWidth };
         serve.SetAction((parse, ct) => ServeBenchmark.RunAsync(CommonOptions.LoadEngineOptions(parse), CommonOptions.ConfigPath(parse), parse.GetValue(problems), parse.GetValue(serveWidth), ct));
         bench.Subcommands.Add(serve);
+
+        var runs = new Option<int>("--runs") { Description = "Runs to complete in all.", DefaultValueFactory = _ => 40 };
+        var clients = new Option<int>("--clients") { Description = "Clients queuing runs at once.", DefaultValueFactory = _ => 3 };
+        var watchers = new Option<int>("--watchers") { Description = "Clients loading the pages meanwhile.", DefaultValueFactory = _ => 3 };
+        var soak = new Command("soak", "Back-to-back runs from several clients with hostile cells, an evaluation over /v1 and page watchers, on a serve child process.") { CommonOptions.Config, runs, clients, watchers };
+        soak.SetAction((parse, ct) => SoakBenchmark.RunAsync(CommonOptions.LoadEngineOptions(parse), CommonOptions.ConfigPath(parse),
+            parse.GetValue(runs), parse.GetValue(clients), parse.GetValue(watchers), ct));
+        bench.Subcommands.Add(soak);
         return bench;
     }
 }

@@ -61,7 +61,7 @@ public static class ServeCommand
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
-        MapExports(app, store);
+        Serving.RunApi.Map(app, store);
         Serving.OpenAiApi.Map(app);
         app.Logger.LogInformation("Configuration: {Path}", configPath);
         app.Logger.LogInformation("Run store: {Path} ({Interrupted} interrupted run(s) found)", store.Path, store.InterruptedOnOpen);
@@ -81,20 +81,5 @@ public static class ServeCommand
         await app.RunAsync(cancellationToken);
         await store.DisposeAsync();
         return 0;
-    }
-
-    /// <summary>Exports for scripts: one run as JSON, many as JSONL.</summary>
-    private static void MapExports(WebApplication app, Numina.Engine.Storage.RunStore store)
-    {
-        app.MapGet("/api/runs/{id}", (string id) => store.Find(id) is null
-            ? Results.NotFound(new { error = $"No run {id}." })
-            : Results.Text(store.ExportJson(id), "application/json"));
-        app.MapGet("/api/runs", async (string? ids, HttpContext http) =>
-        {
-            var list = ids is null ? store.List(10_000).Select(s => s.Id) : ids.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            http.Response.ContentType = "application/x-ndjson";
-            await using var writer = new StreamWriter(http.Response.Body);
-            await store.ExportJsonlAsync(list.Where(id => store.Find(id) is not null), writer);
-        });
     }
 }
