@@ -10,8 +10,8 @@ namespace Numina.Workbench.Serving;
 
 /// <summary>
 /// Runs and cells for scripts, beside the pages: <c>POST /api/runs</c> queues a run (the Solve form's fields, read and
-/// checked by the same <see cref="RunForm"/>, so the same messages), <c>GET /api/runs/{id}</c> is its state while
-/// queued and its stored record with events once started, <c>GET /api/runs</c> exports runs as JSONL, and
+/// checked by the same <see cref="RunForm"/>, so the same messages), <c>GET /api/runs/{id}</c> is its state until the
+/// store has it, then its stored record with events, <c>GET /api/runs</c> exports runs as JSONL, and
 /// <c>POST /api/cells</c> runs one code cell in the sandbox as a candidate's would run. Behind the same access token
 /// as the pages.
 /// </summary>
@@ -38,7 +38,8 @@ public static class RunApi
         app.MapPost("/api/runs", (HttpContext http, RunService runs, EngineOptions engine, ModelHost models) => QueueAsync(http, runs, engine, models));
         app.MapGet("/api/runs/{id}", (string id, RunService runs) =>
             store.Find(id) is not null ? Results.Text(store.ExportJson(id), "application/json")
-            : runs.Find(id) is { State: JobState.Queued } job ? Results.Json(new { id, state = "Queued", position = runs.PositionOf(job) }, statusCode: 202)
+            // Not in the store yet: queued, or just started (the store writes behind the run).
+            : runs.Find(id) is { } job ? Results.Json(new { id, state = job.State.ToString(), position = runs.PositionOf(job) }, statusCode: 202)
             : Results.NotFound(new { error = $"No run {id}." }));
         app.MapGet("/api/runs", async (string? ids, HttpContext http) =>
         {
