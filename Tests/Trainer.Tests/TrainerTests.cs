@@ -111,8 +111,9 @@ public class CodeLayoutTests
         await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 1, FirstUid = 63200 }, new PythonOptions());
         await using var session = await sandbox.OpenSessionAsync(CodeSessionOptions.From(BuiltInPresets.Numina, ExecutionMode.Stateless), CancellationToken.None);
         var r = new Random(11);
-        foreach (var (name, make) in ProblemFamilies.All)
-            foreach (var step in make(r) is var p && p.Direct is { } d ? p.Steps.Concat(d.Steps) : p.Steps)
+        foreach (var (name, make) in ProblemFamilies.For(Wording.Varied))
+            for (int draw = 0; draw < 3; draw++)
+            foreach (var step in make(r, Wording.Varied) is var p && p.Direct is { } d ? p.Steps.Concat(d.Steps) : p.Steps)
                 foreach (var layout in Enum.GetValues<CodeLayout>())
                 {
                     var result = await session.RunAsync(CodeLayouts.Apply(step.Code, layout), CancellationToken.None);
@@ -135,6 +136,71 @@ public class CodeLayoutTests
         // Two-step problems, some solved in one block.
         Assert.Contains(train, t => t.Family is "boxes" or "fence" && t.Kind == "two-step");
         Assert.Contains(train, t => t.Family is "boxes" or "fence" && t.Kind != "two-step");
+    }
+
+    [Fact]
+    public async Task A_varied_wording_dataset_is_verified_in_the_sandbox_with_nothing_rejected()
+    {
+        await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 1, FirstUid = 63350 }, new PythonOptions());
+        var crafter = new TraceCrafter(sandbox);
+        var (train, heldOut) = await crafter.CraftDatasetAsync(seed: 6, trainCount: 200, heldOutCount: 10, selfCorrectionShare: 0.2, CancellationToken.None, layouts: 4, directShare: 0.3, wording: Wording.Varied);
+        Assert.Equal(0, crafter.Rejected);
+        Assert.True(train.Select(t => t.Family).Distinct().Count() >= 24, string.Join(", ", train.Select(t => t.Family).Distinct()));
+        Assert.Contains(train, t => t.Family == "compute");
+        Assert.Contains(train, t => t.Family == "story" && t.Kind == "two-step");
+        Assert.All(train, t => Assert.EndsWith($"\\boxed{{{t.Answer}}}$.", t.Text));
+        Assert.DoesNotContain(heldOut, h => train.Any(t => t.Problem == h.Problem));
+    }
+}
+
+/// <summary>How problems are worded: the shipped model's one sentence per family, exactly as before; and the many wordings.</summary>
+public class WordingTests
+{
+    private static string Shape(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\d[\d,]*", "#");
+
+    /// <summary>The problems the shipped model's datasets were crafted from, drawn before varied wording existed (seed 123).</summary>
+    [Fact]
+    public void Template_wording_draws_the_shipped_models_problems_exactly()
+    {
+        var golden = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "template-wording-seed-123.tsv"));
+        var r = new Random(123);
+        var drawn = new List<string>();
+        for (int i = 0; i < golden.Length; i++)
+        {
+            var (name, make) = ProblemFamilies.All[r.Next(ProblemFamilies.All.Count)];
+            var p = make(r, Wording.Template);
+            drawn.Add($"{name}\t{p.Text}\t{p.Answer}");
+        }
+        Assert.Equal(golden, drawn);
+    }
+
+    [Fact]
+    public void Varied_wording_gives_every_family_at_least_twenty_wordings()
+    {
+        var families = ProblemFamilies.For(Wording.Varied);
+        Assert.Equal(ProblemFamilies.All.Count + ProblemFamilies.More.Count, families.Count);
+        Assert.Superset(new HashSet<string> { "multiply", "divide", "story", "area", "perimeter", "factorial", "power", "average", "speed", "count-multiples", "sum-multiples", "power-digits", "compute" },
+            families.Select(f => f.Name).ToHashSet());
+        var r = new Random(3);
+        foreach (var (name, make) in families)
+        {
+            // Names and objects blanked too: a wording is its structure, not who or what.
+            var shapes = Enumerable.Range(0, 3000).Select(_ => make(r, Wording.Varied).Text)
+                .Select(t => System.Text.RegularExpressions.Regex.Replace(Shape(t), @"\b[A-Z][a-z]+\b", "@")).Distinct().Count();
+            Assert.True(shapes >= 20, $"{name}: {shapes} wordings");
+        }
+    }
+
+    [Fact]
+    public void Compute_expressions_are_the_values_python_prints()
+    {
+        var r = new Random(9);
+        for (int i = 0; i < 300; i++)
+        {
+            var (tex, python, value) = Expressions.Draw(r);
+            Assert.True(value >= 0, $"{tex} = {value}");
+            Assert.DoesNotContain("\\", python);
+        }
     }
 }
 
@@ -234,5 +300,44 @@ public class TrainingTests
         reloaded.LoadGguf(gguf);
         Assert.Equal(torchLogits, Parity.Logits(reloaded, prompt));
         Assert.Contains("this shape needs", Assert.Throws<ModelFileException>(() => new TinyLlama(shape with { FeedForward = 64 }).LoadGguf(gguf)).Message);
+    }
+}
+
+/// <summary>
+/// models/probe-handwritten.jsonl is problems written by hand, in wordings the crafter does not produce: nothing the
+/// crafter writes has the shape of a probe problem (numbers, names and objects blanked), so no training set can hold
+/// one, and the probe measures what people type.
+/// </summary>
+public class HandWrittenProbeTests
+{
+    private static string Root()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Numina.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Cannot find the repository root.");
+    }
+
+    /// <summary>A problem's wording without its particulars: numbers, and capitalised words (names) and plural objects blanked.</summary>
+    private static string Shape(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(
+            System.Text.RegularExpressions.Regex.Replace(text, @"\d[\d,]*", "#"), @"\b[A-Z][a-z]+\b(?<!^\w+)", "@");
+
+    [Fact]
+    public void No_probe_problem_has_a_shape_the_crafter_writes()
+    {
+        var probe = File.ReadLines(Path.Combine(Root(), "models", "probe-handwritten.jsonl"))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Select(p => (Id: p.GetProperty("id").GetString()!, Family: p.GetProperty("family").GetString()!, Problem: p.GetProperty("problem").GetString()!))
+            .ToList();
+        Assert.True(probe.Count >= 60, $"{probe.Count} probe problems");
+        Assert.Equal(probe.Count, probe.Select(p => p.Problem).Distinct().Count());
+        var crafted = new HashSet<string>();
+        var random = new Random(1);
+        foreach (var wording in new[] { Wording.Template, Wording.Varied })
+            foreach (var (_, make) in ProblemFamilies.For(wording))
+                for (int i = 0; i < 3000; i++)
+                    crafted.Add(Shape(make(random, wording).Text));
+        var same = probe.Where(p => crafted.Contains(Shape(p.Problem))).Select(p => p.Id).ToList();
+        Assert.True(same.Count == 0, $"probe problems worded as the crafter words them: {string.Join(", ", same)}");
     }
 }

@@ -107,11 +107,13 @@ public sealed class TraceCrafter(ICodeExecutor executor)
     /// Crafts the whole dataset from a seed: <paramref name="trainCount"/> verified traces and
     /// <paramref name="heldOutCount"/> held-out problems, deterministic for a given seed. With
     /// <paramref name="layouts"/> above 1, each trace writes its code in one of the first that many layouts, drawn at random
-    /// (<see cref="CodeLayouts"/>); with <paramref name="directShare"/>, that share of two-step problems is solved in one block.
+    /// (<see cref="CodeLayouts"/>); with <paramref name="directShare"/>, that share of two-step problems is solved in one block;
+    /// with <see cref="Wording.Varied"/>, every family's many wordings and the families of <see cref="ProblemFamilies.More"/>.
     /// </summary>
     public async Task<(List<Trace> Train, List<HeldOutProblem> HeldOut)> CraftDatasetAsync(int seed, int trainCount, int heldOutCount,
-        double selfCorrectionShare, CancellationToken ct, Action<string>? progress = null, int layouts = 0, double directShare = 0)
+        double selfCorrectionShare, CancellationToken ct, Action<string>? progress = null, int layouts = 0, double directShare = 0, Wording wording = Wording.Template)
     {
+        var families = ProblemFamilies.For(wording);
         var r = new Random(seed);
         var seen = new HashSet<string>();
         var train = new List<Trace>();
@@ -119,8 +121,8 @@ public sealed class TraceCrafter(ICodeExecutor executor)
         int n = 0;
         while (train.Count < trainCount || heldOut.Count < heldOutCount)
         {
-            var (family, make) = ProblemFamilies.All[r.Next(ProblemFamilies.All.Count)];
-            var p = make(r);
+            var (family, make) = families[r.Next(families.Count)];
+            var p = make(r, wording);
             bool selfCorrect = r.NextDouble() < selfCorrectionShare;
             var layout = layouts > 1 ? CodeLayouts.Pick(r, layouts) : CodeLayout.Bound;
             if (p.Direct is { } direct && directShare > 0 && r.NextDouble() < directShare) p = direct with { Text = p.Text };

@@ -249,7 +249,7 @@ def _fork_spare():
     req_r, req_w = os.pipe()
     rep_r, rep_w = os.pipe()
     started = time.perf_counter()
-    pid = os.fork()
+    pid = _fork()
     if pid == 0:
         code = 0
         try:
@@ -271,6 +271,20 @@ def _fork_spare():
     os.close(req_r)
     os.close(rep_w)
     return pid, req_w, rep_r
+
+
+def _fork():
+    """os.fork, after reaping what has exited: cells back to back leave no time for idle(), and exited children still
+    count against the worker's process limit until reaped. At the limit (EAGAIN) it reaps and tries again for a while
+    before giving up."""
+    _reap()
+    for attempt in range(40):
+        try:
+            return os.fork()
+        except BlockingIOError:
+            time.sleep(0.025)
+            _reap()
+    return os.fork()
 
 
 def idle():

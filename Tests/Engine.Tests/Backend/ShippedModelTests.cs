@@ -49,4 +49,45 @@ public class ShippedModelTests(ITestOutputHelper output)
         output.WriteLine($"{correct}/{problems.Count} majority-correct");
         Assert.True(correct >= MinimumMajorityCorrect, $"{correct}/{problems.Count} majority-correct, expected at least {MinimumMajorityCorrect}");
     }
+
+    /// <summary>
+    /// The Solve page's samples for the tiny model are problems it gets right by majority at the settings a new user
+    /// gets (the model's preset and defaults from appsettings.json): with three seeds, right at least twice each. The
+    /// others are marked "for a real model".
+    /// </summary>
+    [Fact]
+    public async Task The_solve_pages_tiny_model_samples_are_right_by_majority_at_the_default_settings()
+    {
+        var options = EngineOptions.Load(new ConfigurationBuilder().AddJsonFile(Path.Combine(Repo.Root, "appsettings.json")).Build(), Repo.Root);
+        var entry = options.FindModel(null);
+        var preset = options.PresetFor(entry);
+        var defaults = options.DefaultsFor(preset, entry);
+        var samples = File.ReadLines(Path.Combine(Repo.Root, "Workbench", "Samples", "problems.jsonl"))
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .Select(s => (Id: s.GetProperty("id").GetString()!, Set: s.GetProperty("set").GetString()!, Problem: s.GetProperty("problem").GetString()!, Answer: s.GetProperty("answer").GetString()!))
+            .ToList();
+        Assert.All(samples, s => Assert.Contains(s.Set, new[] { "tiny model", "for a real model" }));
+        var tiny = samples.Where(s => s.Set == "tiny model").ToList();
+        Assert.True(tiny.Count >= 4, "the tiny model's samples");
+
+        await using var model = LlamaModel.Load(entry.Load);
+        await using var executor = SandboxKit.Pool(workers: 2);
+        var loop = new SctirLoop(model, executor);
+        foreach (var sample in tiny)
+        {
+            var answers = new List<string?>();
+            foreach (ulong seed in new ulong[] { 1, 2, 3 })
+            {
+                var record = await loop.RunAsync(new RunRequest
+                {
+                    Problem = Problem.Create(sample.Problem, sample.Id, sample.Answer),
+                    Preset = preset,
+                    Settings = defaults with { Decoding = defaults.Decoding with { Seed = seed } },
+                }, NullEventSink.Instance, CancellationToken.None);
+                answers.Add(record.Correct == true ? "right" : record.Answer);
+            }
+            output.WriteLine($"{sample.Id} (known {sample.Answer}): {string.Join(", ", answers)}");
+            Assert.True(answers.Count(a => a == "right") >= 2, $"{sample.Id}: the majority was right {answers.Count(a => a == "right")} times of 3 ({string.Join(", ", answers)})");
+        }
+    }
 }
