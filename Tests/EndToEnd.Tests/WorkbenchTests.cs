@@ -258,7 +258,13 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         var status = await fixture.Browser.OpenAsync(fixture.Server.Url + "/status");
         await status.Locator("[data-testid=queue-running]", new() { HasText = "(evaluation " }).WaitForAsync(new() { Timeout = 60_000 });
         await status.CloseAsync();
-        await page.Locator("[data-testid=eval-panel][data-running=false]").WaitForAsync(new() { Timeout = 180_000 });
+        try { await page.Locator("[data-testid=eval-panel][data-running=false]").WaitForAsync(new() { Timeout = 180_000 }); }
+        catch (TimeoutException)
+        {
+            File.WriteAllText(Path.Combine(WorkbenchServer.Screenshots, "eval-timeout-server.log"), fixture.Server.Log);
+            await SolvePage.ScreenshotAsync(page, "eval-timeout");
+            throw;
+        }
         Assert.Equal(3, await page.Locator("[data-testid=eval-results] tbody tr").CountAsync());
         Assert.Contains("pass@4", await page.Locator("[data-testid=eval-summary]").InnerTextAsync());
         await page.WaitForFunctionAsync("() => document.querySelectorAll('.js-plotly-plot').length === 2");

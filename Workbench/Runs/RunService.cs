@@ -144,10 +144,12 @@ public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStor
                 active.Add(Task.Run(async () =>
                 {
                     try { await RunAsync(job, stoppingToken); }
+                    catch (Exception e) { log.LogWarning("Run {Id} ended abnormally: {Error}", job.Id, e.Message); }
                     finally
                     {
                         lock (_gate) _running.Remove(job);
                         job.State = JobState.Done;
+                        job.Done.TrySetResult(job.Record); // whatever happened, whoever waits for it (an evaluation) is told
                         _signal.Release(); // a place is free: the next queued run may start
                     }
                 }, CancellationToken.None));
@@ -179,7 +181,7 @@ public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStor
             // Whatever went wrong (the prompt did not fit, the backend broke), the run shows its error and the app carries on.
             log.LogWarning("Run {Id} failed: {Error}", job.Id, e.Message);
             store.FailRun(job.Id, e.Message);
-            await pump.DrainAsync();
+            try { await pump.DrainAsync(); } catch (Exception drain) { log.LogWarning("Run {Id}: the view could not take its events: {Error}", job.Id, drain.Message); }
             job.View.Fail(e.Message);
             job.Done.TrySetResult(null);
         }
