@@ -10,6 +10,7 @@ root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(SolveCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(GradeCommand.Create());
 root.Subcommands.Add(QuantizeCommand.Create());
 root.Subcommands.Add(RandomModelCommand.Create());
 foreach (var option in serve.Options) root.Options.Add(option);

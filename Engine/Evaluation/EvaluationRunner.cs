@@ -278,7 +278,7 @@ public sealed class EvaluationRunner(ILanguageModel model, ICodeExecutor executo
             var expected = Answers.AnswerPolicies.Apply(Dataset.VotePolicy(policy), Answers.AnswerNormalizer.Normalize(reference, normalization));
             return expected is not null && expected == answer;
         }
-        return await equivalence.EquivalentAsync(answer, reference, ct).ConfigureAwait(false);
+        return (await equivalence.GradeAsync(reference, answer, ct).ConfigureAwait(false)).Equivalent;
     }
 
     /// <summary>Answers equal to an earlier one (symbolically) take that one's spelling, so they vote together.</summary>

@@ -65,6 +65,13 @@ public static class CliErrors
         return string.Join(" ", names);
     }
 
+    /// <summary>A bad argument a verb checks itself: the message on stderr, exit status 2 (as a parse error).</summary>
+    public static int Fail(string message)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        return 2;
+    }
+
     /// <summary>An exception's message without .NET's "(Parameter 'x')" suffix.</summary>
     public static string Message(Exception e) =>
         e is ArgumentException { ParamName: { } name } a ? a.Message.Replace($" (Parameter '{name}')", "") : e.Message;
