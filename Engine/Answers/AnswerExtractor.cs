@@ -69,6 +69,90 @@ public static class AnswerExtractor
         return null;
     }
 
+    /// <summary>
+    /// An answer in free text — another system's output, a reference solution — for the symbolic policy (Numina's own
+    /// rules are <see cref="ExtractNumina"/>): the last \boxed{} (or \fbox{}); else what follows the last "answer is"
+    /// ("The final answer is $3$."); else the last display math (\[…\], $$…$$); else the last inline math ($…$, \(…\));
+    /// else the text itself when it is a bare answer (short, no words). Null when none of these is there.
+    /// </summary>
+    public static string? ExtractFreeText(string text)
+    {
+        if (LastBoxes(text) is { } boxed) return boxed;
+        int answerIs = text.LastIndexOf(AnswerIs, StringComparison.Ordinal);
+        if (answerIs >= 0 && AfterAnswerIs(text[(answerIs + AnswerIs.Length)..]) is { } stated)
+        {
+            // "The final answer is $28\%$. I hope it is correct.": the math, else the sentence.
+            if (LastMath(stated, ["\\(", "$"], ["\\)", "$"], first: true) is { } math) return math;
+            int stop = stated.IndexOf(". ", StringComparison.Ordinal);
+            return stop > 0 ? stated[..stop] : stated;
+        }
+        if (LastMath(text, ["\\[", "$$"], ["\\]", "$$"]) is { } display) return display;
+        if (LastMath(text, ["\\(", "$"], ["\\)", "$"]) is { } inline) return inline;
+        var bare = text.Trim();
+        return bare.Length is > 0 and <= 40 && !System.Text.RegularExpressions.Regex.IsMatch(bare, "[A-Za-z]{3,}") ? bare : null;
+    }
+
+    /// <summary>
+    /// The last box, joined with the boxes just before it when only a few words separate them ("\boxed{(2, 2)} and
+    /// \boxed{(6, 2)}" is one answer, "\boxed{1}, \boxed{2}, \boxed{3}" too); a sentence of text between two boxes
+    /// separates them.
+    /// </summary>
+    private static string? LastBoxes(string text)
+    {
+        var boxes = new List<(int Start, int End, string Content)>();
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text, @"\\(?:boxed|fbox)(?![a-zA-Z])"))
+        {
+            int i = m.Index + m.Length;
+            while (i < text.Length && text[i] == ' ') i++;
+            if (i >= text.Length || text[i] != '{') continue;
+            int depth = 0;
+            for (int j = i; j < text.Length; j++)
+            {
+                if (text[j] == '{') depth++;
+                else if (text[j] == '}' && --depth == 0) { boxes.Add((m.Index, j + 1, text[(i + 1)..j])); break; }
+            }
+        }
+        if (boxes.Count == 0) return null;
+        int first = boxes.Count - 1;
+        while (first > 0 && boxes[first - 1].End <= boxes[first].Start && IsJoiner(text[boxes[first - 1].End..boxes[first].Start])) first--;
+        return string.Join(", ", boxes.Skip(first).Select(b => b.Content));
+    }
+
+    /// <summary>What may stand between two boxes of one answer: punctuation, math delimiters, spacing and at most three words.</summary>
+    private static bool IsJoiner(string between)
+    {
+        if (between.Contains("\n\n") || between.Contains(". ")) return false;
+        var words = System.Text.RegularExpressions.Regex.Matches(System.Text.RegularExpressions.Regex.Replace(between, @"\\[a-zA-Z]+", " "), "[A-Za-z]{2,}");
+        return words.Count <= 3;
+    }
+
+    /// <summary>The content of the last (or first) complete math span opened by one of <paramref name="opens"/> and closed by its pair.</summary>
+    private static string? LastMath(string text, string[] opens, string[] closes, bool first = false)
+    {
+        string? last = null;
+        int lastStart = -1;
+        for (int k = 0; k < opens.Length; k++)
+        {
+            int i = 0;
+            while ((i = text.IndexOf(opens[k], i, StringComparison.Ordinal)) >= 0)
+            {
+                // "$" never opens inside "$$", and an escaped "\$" is a dollar sign
+                if (opens[k] == "$" && (text.AsSpan(i).StartsWith("$$") || (i > 0 && text[i - 1] == '\\'))) { i += text.AsSpan(i).StartsWith("$$") ? 2 : 1; continue; }
+                int from = i + opens[k].Length;
+                int end = text.IndexOf(closes[k], from, StringComparison.Ordinal);
+                while (closes[k] == "$" && end > 0 && text[end - 1] == '\\') end = text.IndexOf('$', end + 1);
+                if (end < 0) break;
+                var raw = text[from..end];
+                var content = raw.Trim();
+                bool inline = opens[k] is "$" or "\\(";
+                // inline math does not span lines ("Answer $ \n 9 \n $" is not an answer)
+                if (content.Length > 0 && !(inline && raw.Contains('\n')) && (first ? lastStart < 0 || i < lastStart : i > lastStart)) { last = content; lastStart = i; }
+                i = end + closes[k].Length;
+            }
+        }
+        return last;
+    }
+
     /// <summary>The text inside the brace group that opens at or after <paramref name="from"/> (spaces allowed before it).</summary>
     private static string? BalancedGroupAfter(string text, int from)
     {

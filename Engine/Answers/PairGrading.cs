@@ -17,7 +17,9 @@ public static class PairGrading
 
     private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static async Task<Summary> GradeAsync(TextReader input, TextWriter output, SymbolicEquivalence grader, Action<string> reportError, CancellationToken ct)
+    /// <param name="extract">Free text on either side (a whole solution): read its answer first with
+    /// <see cref="AnswerExtractor.ExtractFreeText"/>, and write what was read as <c>gold_extracted</c>/<c>pred_extracted</c>.</param>
+    public static async Task<Summary> GradeAsync(TextReader input, TextWriter output, SymbolicEquivalence grader, Action<string> reportError, CancellationToken ct, bool extract = false)
     {
         var clock = Stopwatch.StartNew();
         int pairs = 0, equivalent = 0, errors = 0, number = 0;
@@ -50,6 +52,13 @@ public static class PairGrading
             }
             else
             {
+                if (extract)
+                {
+                    gold = AnswerExtractor.ExtractFreeText(gold) ?? gold;
+                    pred = AnswerExtractor.ExtractFreeText(pred) ?? pred;
+                    row["gold_extracted"] = gold;
+                    row["pred_extracted"] = pred;
+                }
                 var verdict = await grader.GradeAsync(gold, pred, ct).ConfigureAwait(false);
                 equivalent += verdict.Equivalent ? 1 : 0;
                 row["equivalent"] = verdict.Equivalent;

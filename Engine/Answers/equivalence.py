@@ -6,8 +6,8 @@
 #
 # The rule, where unsure: "not equal", with the reason. A word or macro we do not know is never read as a product of
 # letters; it is compared as text.
-# Numbers: exact when both are exact; when either is written as a decimal, both are rounded to `precision` decimal
-# places (6, Math-Verify's default) before comparing.
+# Numbers: exact when both are exact; when either is written as a decimal, both are rounded before comparing, to
+# `precision` decimal places (6, Math-Verify's default) or to as many as a decimal was written with, if more.
 import re
 import sympy as sp
 from sympy.parsing.sympy_parser import (parse_expr, standard_transformations,
@@ -76,7 +76,9 @@ def clean(s):
     s = str(s).strip()
     s = s.replace("\\$", " ").replace("$", " ")
     s = re.sub(r"\\\(|\\\)|(?<!\\)\\\[|\\\]", " ", s)
+    s = re.sub(r"\\\\(?=(?:left|right|frac|dfrac|tfrac|sqrt|pi|cdot|infty|boxed|text)(?![a-zA-Z]))", r"\\", s)  # \\frac: escaped twice
     s = _unwrap_macro(s, ["boxed", "fbox"])
+    s = re.sub(r"(\d)\{,\}(?=\d{3})", r"\1", s)                        # 14{,}916
     s = re.sub(r"(\d),\\!\s*(?=\d{3})", r"\1", s)                   # 11,\! 111 is a thousands separator
     s = s.replace("\\!", "")
     s = re.sub(r"\\[,;:>]|(?<!\\)\\ |~|\\q?quad\b", " ", s)
@@ -226,7 +228,7 @@ def _unassign(node):
 
 
 def _value(eq):
-    return read_item(eq[1][-1])
+    return read(eq[1][-1])
 
 
 def read_item(s):
@@ -241,11 +243,11 @@ def read_item(s):
         body = m.group(m.lastindex)
         rows = [r for r in re.split(r"\\\\", body) if r.strip()]
         return ("matrix", [[read_item(c) for c in r.split("&")] for r in rows])
-    if "\\begin" in s:
-        raise Unsure("an environment other than a matrix")
     parts, ops = _split_relation(s)
     if ops:
         return _relation(parts, ops)
+    if "\\begin" in s:
+        raise Unsure("an environment other than a matrix")
     if re.fullmatch(r"[A-Za-z]", s):
         return ("num", sp.Symbol(s))
     if "\\cup" in s:
@@ -666,6 +668,9 @@ def grade(gold, pred, precision=6):
         return False, "an empty answer"
     if a == b:
         return True, "the same after normalization"
+    # A decimal is compared at the places it was written to, and at least at `precision`: 0.0000672 is not 0.0000673.
+    written = [len(d) for d in re.findall(r"\.(\d+)", a + " " + b)]
+    precision = max([precision] + written)
     if re.fullmatch(r"TEXT:\d+", a) or re.fullmatch(r"TEXT:\d+", b):
         return False, "a number written as text"
     try:

@@ -48,6 +48,11 @@ public static class BenchCommand
         soak.SetAction((parse, ct) => SoakBenchmark.RunAsync(CommonOptions.LoadEngineOptions(parse), CommonOptions.ConfigPath(parse),
             parse.GetValue(runs), parse.GetValue(clients), parse.GetValue(watchers), ct));
         bench.Subcommands.Add(soak);
+
+        var gradeData = new Option<FileInfo>("--dataset") { Description = "A dataset whose answers are graded (default: ../shared/data/math500.jsonl).", DefaultValueFactory = _ => new FileInfo(Path.Combine("..", "shared", "data", "math500.jsonl")) };
+        var grade = new Command("grade", "The grader on MATH-500's answers: against themselves, rewritten, and near misses; seconds and verdicts.") { CommonOptions.Config, gradeData };
+        grade.SetAction((parse, ct) => GradeBenchmark.RunAsync(CommonOptions.LoadEngineOptions(parse), parse.GetValue(gradeData)!.FullName, ct));
+        bench.Subcommands.Add(grade);
         return bench;
     }
 }

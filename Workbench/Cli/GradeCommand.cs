@@ -14,11 +14,12 @@ public static class GradeCommand
     private static readonly Option<FileInfo> Pairs = new("--pairs") { Description = "JSONL with \"gold\" and \"pred\" per line (other fields are kept).", Required = true };
     private static readonly Option<FileInfo?> Out = new("--out") { Description = "Write the graded lines here instead of stdout." };
     private static readonly Option<int> Precision = new("--precision") { DefaultValueFactory = _ => 6, Description = "Decimal places a decimal answer is compared at (Math-Verify's default: 6)." };
+    private static readonly Option<bool> Extract = new("--extract") { Description = "gold/pred are free text (whole solutions): read the answer first (last box, \"answer is\", display or inline math) and write it back as gold_extracted/pred_extracted." };
     private static readonly Option<double> Timeout = new("--timeout") { DefaultValueFactory = _ => 5, Description = "Seconds one comparison may take; longer is \"not equal\"." };
 
     public static Command Create()
     {
-        var command = new Command("grade", "Grade pairs of answers (gold, pred) from any system with the workbench's symbolic grader.") { Pairs, Out, Precision, Timeout, CommonOptions.Config };
+        var command = new Command("grade", "Grade pairs of answers (gold, pred) from any system with the workbench's symbolic grader.") { Pairs, Out, Precision, Timeout, Extract, CommonOptions.Config };
         command.SetAction(async (parse, ct) =>
         {
             var file = parse.GetValue(Pairs)!;
@@ -33,7 +34,7 @@ public static class GradeCommand
             using var input = file.OpenText();
             var outFile = parse.GetValue(Out);
             await using var output = outFile is null ? Console.Out : new StreamWriter(outFile.FullName, append: false);
-            var summary = await PairGrading.GradeAsync(input, output, grader, e => Console.Error.WriteLine(e), ct);
+            var summary = await PairGrading.GradeAsync(input, output, grader, e => Console.Error.WriteLine(e), ct, parse.GetValue(Extract));
             Console.Error.WriteLine($"graded {summary.Pairs} pairs: {summary.Equivalent} equivalent, {summary.NotEquivalent} not, {summary.Errors} not gradable, {grader.TimedOut} timed out, in {summary.Elapsed.TotalSeconds:0.0} s");
             return summary.Errors == 0 ? 0 : 1;
         });

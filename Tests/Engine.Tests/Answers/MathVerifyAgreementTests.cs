@@ -70,4 +70,49 @@ public class MathVerifyAgreementTests(ITestOutputHelper output)
         Assert.Empty(unexplained);
         Assert.True(agreement >= 0.95, $"agreement {agreement:P1}");
     }
+
+    /// <summary>
+    /// Math-Verify's other cases — free text on one side or both — through <see cref="AnswerExtractor.ExtractFreeText"/>
+    /// first, where it finds an answer on both sides (what the symbolic policy claims to handle: the last box, "answer
+    /// is", display or inline math, a bare answer). No false positive; agreement at least 80 % (Math-Verify also joins
+    /// several boxes and reads numbers out of prose, which this policy does not claim).
+    /// </summary>
+    [Fact]
+    public async Task Extraction_then_grading_agrees_with_Math_Verify_on_its_free_text_cases()
+    {
+        var cases = File.ReadLines(Path.Combine(Repo.Root, "Tests", "Engine.Tests", "Answers", "MathVerify", "extraction-cases.jsonl"))
+            .Select(l => JsonSerializer.Deserialize<Case>(l, new JsonSerializerOptions(JsonSerializerDefaults.Web))!).ToList();
+        Assert.True(cases.Count >= 100, $"only {cases.Count} cases");
+        await using var executor = SandboxKit.Pool(workers: 1);
+        var graders = new Dictionary<int, SymbolicEquivalence>();
+        int handled = 0, agree = 0;
+        var falsePositives = new List<string>();
+        try
+        {
+            foreach (var c in cases)
+            {
+                var (gold, pred) = (AnswerExtractor.ExtractFreeText(c.Gold), AnswerExtractor.ExtractFreeText(c.Pred));
+                if (gold is null || pred is null) { output.WriteLine($"not handled: {Short(c.Gold)} | {Short(c.Pred)}"); continue; }
+                handled++;
+                if (!graders.TryGetValue(c.Precision, out var grader))
+                    graders[c.Precision] = grader = new SymbolicEquivalence(executor) { Precision = c.Precision };
+                var verdict = await grader.GradeAsync(gold, pred);
+                if (verdict.Equivalent == c.Equivalent) { agree++; continue; }
+                var line = $"{c.Source}: read {gold} | {pred} — Math-Verify {c.Equivalent}, ours {verdict.Equivalent} ({verdict.Reason})";
+                output.WriteLine(line);
+                if (verdict.Equivalent) falsePositives.Add(line);
+            }
+        }
+        finally
+        {
+            foreach (var g in graders.Values) await g.DisposeAsync();
+        }
+        double agreement = (double)agree / handled;
+        output.WriteLine($"{cases.Count} free-text cases: {handled} handled, agree on {agree} ({agreement:P1}), {falsePositives.Count} false positives");
+        Assert.Empty(falsePositives);
+        Assert.True(handled >= cases.Count * 3 / 4, $"only {handled} of {cases.Count} handled");
+        Assert.True(agreement >= 0.80, $"agreement {agreement:P1}");
+    }
+
+    private static string Short(string s) => s.Length <= 60 ? s.Replace("\n", " ") : s[..60].Replace("\n", " ") + "…";
 }

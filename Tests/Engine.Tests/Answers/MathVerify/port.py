@@ -10,7 +10,11 @@ answers rather than free text for the extractor:
 Rows run with non-default options (strict=False, allow_set_relation_comp=True) are left out: the workbench grades
 with one setting, Math-Verify's default. `precision` is kept as a field (digits Math-Verify rounds to).
 
+With --extraction, the other rows instead (free text on one side or both: what extraction must read first), into
+extraction-cases.jsonl.
+
 usage: python3 port.py MATH_VERIFY_CHECKOUT/tests > cases.jsonl
+       python3 port.py --extraction MATH_VERIFY_CHECKOUT/tests > extraction-cases.jsonl
 """
 import ast
 import json
@@ -67,12 +71,12 @@ def rows(path):
                     yield fn.name, row
 
 
-def main(tests_dir):
+def main(tests_dir, extraction=False):
     for path in sorted(pathlib.Path(tests_dir).glob("test_*.py")):
         for test, row in rows(path):
             if row.get("strict", True) is not True or row.get("allow_set_relation_comp", False):
                 continue
-            if not (answer_like(row["gold"]) and answer_like(row["pred"])):
+            if (answer_like(row["gold"]) and answer_like(row["pred"])) == extraction:
                 continue
             expected = row.get("expected", row.get("result"))
             precision = row.get("precision", 5 if test in ("test_float_precision", "test_sqrt_precision", "test_symbols") else 6)
@@ -81,4 +85,4 @@ def main(tests_dir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[-1], extraction="--extraction" in sys.argv)
