@@ -20,6 +20,7 @@ var trainCount = new Option<int>("--train") { DefaultValueFactory = _ => 40000, 
 var selfCorrections = new Option<double>("--self-corrections") { DefaultValueFactory = _ => 0.25, Description = "Share of traces whose first block fails and is fixed from the traceback." };
 var heldCount = new Option<int>("--heldout") { DefaultValueFactory = _ => 300, Description = "Held-out problems." };
 var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 8000 };
+var stopAt = new Option<int>("--stop-at") { DefaultValueFactory = _ => 0, Description = "Stop after this step, the schedule still planned for --steps (reproduces a run that stopped on --minutes)." };
 var minutes = new Option<double>("--minutes") { DefaultValueFactory = _ => 0, Description = "Stop training after this much time (0 = all steps)." };
 var dim = new Option<int>("--dim") { DefaultValueFactory = _ => 128 };
 var layers = new Option<int>("--layers") { DefaultValueFactory = _ => 4 };
@@ -63,7 +64,7 @@ root.Subcommands.Add(craft);
 
 var pipeline = new Command("pipeline", "Craft (if needed), train, export F32 and Q8_0, check parity, evaluate.")
 {
-    seedOption, dataOption, outOption, trainCount, heldCount, selfCorrections, steps, minutes, dim, layers, ff, threads, evalCount, ship, digitWeight, buckets, layouts, direct, initFrom, learningRate, wordingOption,
+    seedOption, dataOption, outOption, trainCount, heldCount, selfCorrections, steps, minutes, stopAt, dim, layers, ff, threads, evalCount, ship, digitWeight, buckets, layouts, direct, initFrom, learningRate, wordingOption,
 };
 pipeline.SetAction(async (p, ct) =>
 {
@@ -79,7 +80,7 @@ pipeline.SetAction(async (p, ct) =>
     var options = new TrainOptions
     {
         Shape = Shape(p),
-        Steps = p.GetValue(steps), Seed = seed, Threads = p.GetValue(threads), MaxMinutes = p.GetValue(minutes),
+        Steps = p.GetValue(steps), Seed = seed, Threads = p.GetValue(threads), MaxMinutes = p.GetValue(minutes), StopAt = p.GetValue(stopAt),
         DigitWeight = p.GetValue(digitWeight), LengthBuckets = p.GetValue(buckets), InitFrom = p.GetValue(initFrom)?.FullName, LearningRate = p.GetValue(learningRate),
     };
     var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -113,9 +113,9 @@ def clean(s):
 _RELATION = re.compile(r"<=|>=|!=|=|<|>|\\approx")
 
 
-def _split_top(s, seps):
-    """Split on any of seps outside (), [], {} and \\{ \\}."""
-    parts, depth, start, i = [], 0, 0, 0
+def _split_at(s, separator):
+    """Split where separator(s, i) matches outside (), [] and {}: (parts, the separators matched)."""
+    parts, found, depth, start, i = [], [], 0, 0, 0
     while i < len(s):
         ch = s[i]
         if ch in "([{":
@@ -123,36 +123,25 @@ def _split_top(s, seps):
         elif ch in ")]}":
             depth -= 1
         elif depth == 0:
-            for sep in seps:
-                if s.startswith(sep, i):
-                    parts.append(s[start:i])
-                    start = i + len(sep)
-                    i += len(sep) - 1
-                    break
+            sep = separator(s, i)
+            if sep:
+                parts.append(s[start:i].strip())
+                found.append(sep)
+                i = start = i + len(sep)
+                continue
         i += 1
-    parts.append(s[start:])
-    return [p.strip() for p in parts]
+    parts.append(s[start:].strip())
+    return parts, found
+
+
+def _split_top(s, seps):
+    """Split on any of seps (",", ";", "\\cup", ...) at the top level."""
+    return _split_at(s, lambda t, i: next((sep for sep in seps if t.startswith(sep, i)), None))[0]
 
 
 def _split_relation(s):
     """'a <= b < c' -> (['a', 'b', 'c'], ['<=', '<']) at the top level."""
-    parts, ops, depth, start, i = [], [], 0, 0, 0
-    while i < len(s):
-        ch = s[i]
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif depth == 0:
-            m = _RELATION.match(s, i)
-            if m:
-                parts.append(s[start:i].strip())
-                ops.append(m.group(0))
-                i = start = m.end()
-                continue
-        i += 1
-    parts.append(s[start:].strip())
-    return parts, ops
+    return _split_at(s, lambda t, i: (m.group(0) if (m := _RELATION.match(t, i)) else None))
 
 
 def _wrapped(s, open_, close):

@@ -282,6 +282,10 @@ public class TrainingTests
         var dir = Path.Combine(Path.GetTempPath(), "numina-train-smoke-" + Guid.NewGuid().ToString("N")[..8]);
         var model = TrainLoop.Train(traces, new TrainOptions { Shape = shape, Steps = 20, BatchSize = 4, WarmupSteps = 5, CheckpointEvery = 10 }, dir, _ => { });
         Assert.Equal(2, Directory.GetFiles(dir, "step-*.weights").Length);
+        // --stop-at: the same schedule, stopped after step 7 with a checkpoint there (how a time-budgeted run is reproduced).
+        var stopped = Path.Combine(dir, "stopped");
+        TrainLoop.Train(traces, new TrainOptions { Shape = shape, Steps = 20, StopAt = 7, BatchSize = 4, WarmupSteps = 5, CheckpointEvery = 10 }, stopped, _ => { });
+        Assert.Equal(["step-000007.weights"], Directory.GetFiles(stopped, "step-*.weights").Select(Path.GetFileName));
 
         var gguf = Path.Combine(dir, "smoke.gguf");
         model.ExportGguf(gguf, "smoke");

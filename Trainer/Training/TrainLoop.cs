@@ -19,6 +19,9 @@ public sealed record TrainOptions
     public int CheckpointEvery { get; init; } = 500;
     /// <summary>Stop early (after a checkpoint) once this much wall time has passed; 0 = run all steps.</summary>
     public double MaxMinutes { get; init; }
+    /// <summary>Stop after this step (a checkpoint is saved) although the schedule is planned for <see cref="Steps"/>; 0 = run all.
+    /// A run that stopped on its time budget is reproduced with this.</summary>
+    public int StopAt { get; init; }
     /// <summary>
     /// Loss weight of digit targets (1 = plain cross-entropy). The digits a trace copies from the problem or the output
     /// are where its answer is decided, and they are ~5 % of the tokens; everything else is learnt in minutes.
@@ -151,12 +154,12 @@ public static class TrainLoop
                 lossSum = 0;
                 digitLossSum = 0;
             }
-            bool outOfTime = o.MaxMinutes > 0 && clock.Elapsed.TotalMinutes >= o.MaxMinutes;
+            bool outOfTime = (o.MaxMinutes > 0 && clock.Elapsed.TotalMinutes >= o.MaxMinutes) || (o.StopAt > 0 && step + 1 >= o.StopAt);
             if ((step + 1) % o.CheckpointEvery == 0 || step + 1 == o.Steps || outOfTime)
                 model.save(Path.Combine(checkpointDir, $"step-{step + 1:D6}.weights"));
             if (outOfTime)
             {
-                log($"stopped at step {step + 1}: the time budget of {o.MaxMinutes} minutes is spent");
+                log(o.StopAt > 0 && step + 1 >= o.StopAt ? $"stopped at step {step + 1} (--stop-at)" : $"stopped at step {step + 1}: the time budget of {o.MaxMinutes} minutes is spent");
                 break;
             }
         }

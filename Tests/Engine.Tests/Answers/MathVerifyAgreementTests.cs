@@ -28,40 +28,51 @@ public class MathVerifyAgreementTests(ITestOutputHelper output)
         [("$1 - \\frac{1}{\\mathrm{e}}$", "$1 + \\frac{1}{\\mathrm{e}}$")] = "1 - 1/e and 1 + 1/e are different numbers (Math-Verify's case expects equal)",
     };
 
-    private static List<Case> Cases() =>
-        File.ReadLines(Path.Combine(Repo.Root, "Tests", "Engine.Tests", "Answers", "MathVerify", "cases.jsonl"))
+    private static List<Case> Cases(string file) =>
+        File.ReadLines(Path.Combine(Repo.Root, "Tests", "Engine.Tests", "Answers", "MathVerify", file))
             .Select(l => JsonSerializer.Deserialize<Case>(l, new JsonSerializerOptions(JsonSerializerDefaults.Web))!).ToList();
 
-    [Fact]
-    public async Task The_grader_agrees_with_Math_Verify_on_its_answer_versus_answer_cases_with_no_false_positive()
+    /// <summary>Each pair through the grader as eval runs it (the sandbox), at its case's precision.</summary>
+    private static async Task<List<GradeVerdict>> GradeAll(IReadOnlyList<(string Gold, string Pred, int Precision)> pairs)
     {
-        var cases = Cases();
-        Assert.True(cases.Count >= 140, $"only {cases.Count} cases");
-        Assert.Contains(cases, c => !c.Equivalent);
         await using var executor = SandboxKit.Pool(workers: 1);
         var graders = new Dictionary<int, SymbolicEquivalence>();
-        var falsePositives = new List<string>();
-        var unexplained = new List<string>();
-        int agree = 0, accepted = 0;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            foreach (var c in cases)
+            var verdicts = new List<GradeVerdict>();
+            foreach (var (gold, pred, precision) in pairs)
             {
-                if (!graders.TryGetValue(c.Precision, out var grader))
-                    graders[c.Precision] = grader = new SymbolicEquivalence(executor) { Precision = c.Precision };
-                var verdict = await grader.GradeAsync(c.Gold, c.Pred);
-                if (verdict.Equivalent == c.Equivalent) { agree++; continue; }
-                var line = $"{c.Source}: gold {c.Gold} | pred {c.Pred} | Math-Verify {c.Equivalent}, ours {verdict.Equivalent} ({verdict.Reason})";
-                output.WriteLine(line);
-                if (verdict.Equivalent) falsePositives.Add(line);
-                else if (Accepted.ContainsKey((c.Gold, c.Pred))) accepted++;
-                else unexplained.Add(line);
+                if (!graders.TryGetValue(precision, out var grader))
+                    graders[precision] = grader = new SymbolicEquivalence(executor) { Precision = precision };
+                verdicts.Add(await grader.GradeAsync(gold, pred));
             }
+            return verdicts;
         }
         finally
         {
             foreach (var g in graders.Values) await g.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_grader_agrees_with_Math_Verify_on_its_answer_versus_answer_cases_with_no_false_positive()
+    {
+        var cases = Cases("cases.jsonl");
+        Assert.True(cases.Count >= 140, $"only {cases.Count} cases");
+        Assert.Contains(cases, c => !c.Equivalent);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var verdicts = await GradeAll(cases.Select(c => (c.Gold, c.Pred, c.Precision)).ToList());
+        var falsePositives = new List<string>();
+        var unexplained = new List<string>();
+        int agree = 0, accepted = 0;
+        foreach (var (c, verdict) in cases.Zip(verdicts))
+        {
+            if (verdict.Equivalent == c.Equivalent) { agree++; continue; }
+            var line = $"{c.Source}: gold {c.Gold} | pred {c.Pred} | Math-Verify {c.Equivalent}, ours {verdict.Equivalent} ({verdict.Reason})";
+            output.WriteLine(line);
+            if (verdict.Equivalent) falsePositives.Add(line);
+            else if (Accepted.ContainsKey((c.Gold, c.Pred))) accepted++;
+            else unexplained.Add(line);
         }
         double agreement = (double)agree / cases.Count;
         output.WriteLine($"{cases.Count} cases ({cases.Count(c => !c.Equivalent)} not equivalent): agree on {agree} ({agreement:P1}), " +
@@ -73,44 +84,32 @@ public class MathVerifyAgreementTests(ITestOutputHelper output)
 
     /// <summary>
     /// Math-Verify's other cases — free text on one side or both — through <see cref="AnswerExtractor.ExtractFreeText"/>
-    /// first, where it finds an answer on both sides (what the symbolic policy claims to handle: the last box, "answer
-    /// is", display or inline math, a bare answer). No false positive; agreement at least 80 % (Math-Verify also joins
-    /// several boxes and reads numbers out of prose, which this policy does not claim).
+    /// first, where it finds an answer on both sides (what the symbolic policy claims to handle: the last boxes, "answer
+    /// is", display or inline math, a bare answer). No false positive; agreement at least 80 % (Math-Verify also reads
+    /// numbers out of prose, which this policy does not claim).
     /// </summary>
     [Fact]
     public async Task Extraction_then_grading_agrees_with_Math_Verify_on_its_free_text_cases()
     {
-        var cases = File.ReadLines(Path.Combine(Repo.Root, "Tests", "Engine.Tests", "Answers", "MathVerify", "extraction-cases.jsonl"))
-            .Select(l => JsonSerializer.Deserialize<Case>(l, new JsonSerializerOptions(JsonSerializerDefaults.Web))!).ToList();
+        var cases = Cases("extraction-cases.jsonl");
         Assert.True(cases.Count >= 100, $"only {cases.Count} cases");
-        await using var executor = SandboxKit.Pool(workers: 1);
-        var graders = new Dictionary<int, SymbolicEquivalence>();
-        int handled = 0, agree = 0;
+        var read = cases.Select(c => (Case: c, Gold: AnswerExtractor.ExtractFreeText(c.Gold), Pred: AnswerExtractor.ExtractFreeText(c.Pred))).ToList();
+        foreach (var r in read.Where(r => r.Gold is null || r.Pred is null)) output.WriteLine($"not handled: {Short(r.Case.Gold)} | {Short(r.Case.Pred)}");
+        var handled = read.Where(r => r.Gold is not null && r.Pred is not null).ToList();
+        var verdicts = await GradeAll(handled.Select(r => (r.Gold!, r.Pred!, r.Case.Precision)).ToList());
+        int agree = 0;
         var falsePositives = new List<string>();
-        try
+        foreach (var (r, verdict) in handled.Zip(verdicts))
         {
-            foreach (var c in cases)
-            {
-                var (gold, pred) = (AnswerExtractor.ExtractFreeText(c.Gold), AnswerExtractor.ExtractFreeText(c.Pred));
-                if (gold is null || pred is null) { output.WriteLine($"not handled: {Short(c.Gold)} | {Short(c.Pred)}"); continue; }
-                handled++;
-                if (!graders.TryGetValue(c.Precision, out var grader))
-                    graders[c.Precision] = grader = new SymbolicEquivalence(executor) { Precision = c.Precision };
-                var verdict = await grader.GradeAsync(gold, pred);
-                if (verdict.Equivalent == c.Equivalent) { agree++; continue; }
-                var line = $"{c.Source}: read {gold} | {pred} — Math-Verify {c.Equivalent}, ours {verdict.Equivalent} ({verdict.Reason})";
-                output.WriteLine(line);
-                if (verdict.Equivalent) falsePositives.Add(line);
-            }
+            if (verdict.Equivalent == r.Case.Equivalent) { agree++; continue; }
+            var line = $"{r.Case.Source}: read {r.Gold} | {r.Pred} — Math-Verify {r.Case.Equivalent}, ours {verdict.Equivalent} ({verdict.Reason})";
+            output.WriteLine(line);
+            if (verdict.Equivalent) falsePositives.Add(line);
         }
-        finally
-        {
-            foreach (var g in graders.Values) await g.DisposeAsync();
-        }
-        double agreement = (double)agree / handled;
-        output.WriteLine($"{cases.Count} free-text cases: {handled} handled, agree on {agree} ({agreement:P1}), {falsePositives.Count} false positives");
+        double agreement = (double)agree / handled.Count;
+        output.WriteLine($"{cases.Count} free-text cases: {handled.Count} handled, agree on {agree} ({agreement:P1}), {falsePositives.Count} false positives");
         Assert.Empty(falsePositives);
-        Assert.True(handled >= cases.Count * 3 / 4, $"only {handled} of {cases.Count} handled");
+        Assert.True(handled.Count >= cases.Count * 3 / 4, $"only {handled.Count} of {cases.Count} handled");
         Assert.True(agreement >= 0.80, $"agreement {agreement:P1}");
     }
 
