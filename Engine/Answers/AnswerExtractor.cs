@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Numina.Engine.Answers;
 
 /// <summary>Finds a candidate's final answer near the end of its transcript (Numina: the last 100 characters).</summary>
@@ -89,7 +91,7 @@ public static class AnswerExtractor
         if (LastMath(text, ["\\[", "$$"], ["\\]", "$$"]) is { } display) return display;
         if (LastMath(text, ["\\(", "$"], ["\\)", "$"]) is { } inline) return inline;
         var bare = text.Trim();
-        return bare.Length is > 0 and <= 40 && !System.Text.RegularExpressions.Regex.IsMatch(bare, "[A-Za-z]{3,}") ? bare : null;
+        return bare.Length is > 0 and <= 40 && !Regex.IsMatch(bare, "[A-Za-z]{3,}") ? bare : null;
     }
 
     /// <summary>
@@ -100,18 +102,8 @@ public static class AnswerExtractor
     private static string? LastBoxes(string text)
     {
         var boxes = new List<(int Start, int End, string Content)>();
-        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text, @"\\(?:boxed|fbox)(?![a-zA-Z])"))
-        {
-            int i = m.Index + m.Length;
-            while (i < text.Length && text[i] == ' ') i++;
-            if (i >= text.Length || text[i] != '{') continue;
-            int depth = 0;
-            for (int j = i; j < text.Length; j++)
-            {
-                if (text[j] == '{') depth++;
-                else if (text[j] == '}' && --depth == 0) { boxes.Add((m.Index, j + 1, text[(i + 1)..j])); break; }
-            }
-        }
+        foreach (Match m in Regex.Matches(text, @"\\(?:boxed|fbox)(?![a-zA-Z])"))
+            if (BalancedGroup(text, m.Index + m.Length) is { } group) boxes.Add((m.Index, group.End, group.Content));
         if (boxes.Count == 0) return null;
         int first = boxes.Count - 1;
         while (first > 0 && boxes[first - 1].End <= boxes[first].Start && IsJoiner(text[boxes[first - 1].End..boxes[first].Start])) first--;
@@ -122,7 +114,7 @@ public static class AnswerExtractor
     private static bool IsJoiner(string between)
     {
         if (between.Contains("\n\n") || between.Contains(". ")) return false;
-        var words = System.Text.RegularExpressions.Regex.Matches(System.Text.RegularExpressions.Regex.Replace(between, @"\\[a-zA-Z]+", " "), "[A-Za-z]{2,}");
+        var words = Regex.Matches(Regex.Replace(between, @"\\[a-zA-Z]+", " "), "[A-Za-z]{2,}");
         return words.Count <= 3;
     }
 
@@ -154,7 +146,10 @@ public static class AnswerExtractor
     }
 
     /// <summary>The text inside the brace group that opens at or after <paramref name="from"/> (spaces allowed before it).</summary>
-    private static string? BalancedGroupAfter(string text, int from)
+    private static string? BalancedGroupAfter(string text, int from) => BalancedGroup(text, from)?.Content;
+
+    /// <summary>That group's content and the index just after its closing brace; null when there is none or it never closes.</summary>
+    private static (string Content, int End)? BalancedGroup(string text, int from)
     {
         int i = from;
         while (i < text.Length && text[i] == ' ') i++;
@@ -163,7 +158,7 @@ public static class AnswerExtractor
         for (int j = i; j < text.Length; j++)
         {
             if (text[j] == '{') depth++;
-            else if (text[j] == '}' && --depth == 0) return text[(i + 1)..j];
+            else if (text[j] == '}' && --depth == 0) return (text[(i + 1)..j], j + 1);
         }
         return null; // unbalanced: the box never closed
     }

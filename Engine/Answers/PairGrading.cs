@@ -37,7 +37,7 @@ public static class PairGrading
             {
                 errors++;
                 reportError($"line {number}: not a JSON object ({e.Message})");
-                await output.WriteLineAsync(new JsonObject { ["line"] = line, ["equivalent"] = null, ["reason"] = $"error: not a JSON object" }.ToJsonString(Compact)).ConfigureAwait(false);
+                await output.WriteLineAsync(new JsonObject { ["line"] = line, ["equivalent"] = null, ["reason"] = "error: not a JSON object" }.ToJsonString(Compact)).ConfigureAwait(false);
                 continue;
             }
             var gold = Field(row, "gold");

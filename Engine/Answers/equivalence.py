@@ -36,17 +36,17 @@ class Unsure(Exception):
 
 # ---------------------------------------------------------------- cleaning: the same answer, written one way
 
-def _braced(s, i):
-    """The content of the {...} group starting at s[i] == '{', and the index after it."""
+def _group(s, i, open_="{", close="}"):
+    """The content of the group starting at s[i] == open_, and the index after it."""
     depth = 0
     for j in range(i, len(s)):
-        if s[j] == "{":
+        if s[j] == open_:
             depth += 1
-        elif s[j] == "}":
+        elif s[j] == close:
             depth -= 1
             if depth == 0:
                 return s[i + 1:j], j + 1
-    raise Unsure("unbalanced braces")
+    raise Unsure("unbalanced braces" if open_ == "{" else "unbalanced parentheses")
 
 
 def _unwrap_macro(s, names):
@@ -56,7 +56,7 @@ def _unwrap_macro(s, names):
         m = pattern.search(s)
         if not m:
             return s
-        inner, end = _braced(s, m.end())
+        inner, end = _group(s, m.end())
         s = s[:m.start()] + inner + s[end:]
 
 
@@ -182,7 +182,7 @@ def read(s):
     if m and "=" not in m.group(1):
         return read(m.group(2))
     if re.fullmatch(r"\(?[A-Za-z]\)?", s):
-        return ("text", s.strip("()"))
+        return _text_node(s)                    # a choice: (E)
     groups = _split_top(s, [";"])
     if len(groups) > 1:
         items = []
@@ -335,7 +335,7 @@ def _argument(s, i):
     if i >= len(s):
         raise Unsure("a macro without its argument")
     if s[i] == "{":
-        return _braced(s, i)
+        return _group(s, i)
     if s[i] == "\\":
         m = re.match(r"\\[a-zA-Z]+", s[i:])
         if m:
@@ -348,15 +348,9 @@ def _function_argument(s, i):
     while i < len(s) and s[i] == " ":
         i += 1
     if i < len(s) and s[i] == "(":
-        depth = 0
-        for j in range(i, len(s)):
-            depth += s[j] == "("
-            depth -= s[j] == ")"
-            if depth == 0:
-                return s[i + 1:j], j + 1
-        raise Unsure("unbalanced parentheses")
+        return _group(s, i, "(", ")")
     if i < len(s) and s[i] == "{":
-        return _braced(s, i)
+        return _group(s, i)
     m = re.match(r"\\[a-zA-Z]+|\d+(?:\.\d+)?|[A-Za-z](?:_\{?\w+\}?)?", s[i:])
     if not m:
         raise Unsure("a function without its argument")
@@ -536,12 +530,12 @@ def _set_as_intervals(region):
     return out
 
 
-def _as_intervals(node, precision):
+def _as_intervals(node):
     """Intervals as (lo, hi, closed-left, closed-right); None when the node is not a union of intervals."""
     if node[0] == "union":
         out = []
         for part in node[1]:
-            got = _as_intervals(part, precision)
+            got = _as_intervals(part)
             if got is None:
                 return None
             out.extend(got)
@@ -553,17 +547,22 @@ def _as_intervals(node, precision):
     return None
 
 
-def _same_intervals(x, y, precision):
-    if x is None or y is None or len(x) != len(y):
+def _pair_off(xs, ys, match):
+    """Every x matched to its own y, in any order (greedy: equality is transitive here)."""
+    if len(xs) != len(ys):
         return False
-    remaining = list(y)
-    for a in x:
-        k = next((k for k, b in enumerate(remaining)
-                  if a[2] == b[2] and a[3] == b[3] and same_number(a[0], b[0], precision) and same_number(a[1], b[1], precision)), None)
+    remaining = list(ys)
+    for a in xs:
+        k = next((k for k, b in enumerate(remaining) if match(a, b)), None)
         if k is None:
             return False
         remaining.pop(k)
     return True
+
+
+def _same_intervals(x, y, precision):
+    return x is not None and y is not None and _pair_off(x, y, lambda a, b: a[2] == b[2] and a[3] == b[3] and
+                                                         same_number(a[0], b[0], precision) and same_number(a[1], b[1], precision))
 
 
 def _distinct(items, precision):
@@ -575,19 +574,10 @@ def _distinct(items, precision):
 
 
 def _match_all(xs, ys, precision, ordered):
-    if not ordered:                      # sets: a repeated element counts once
-        xs, ys = _distinct(xs, precision), _distinct(ys, precision)
-    if len(xs) != len(ys):
-        return False
     if ordered:
-        return all(same(a, b, precision)[0] for a, b in zip(xs, ys))
-    remaining = list(ys)
-    for a in xs:
-        k = next((k for k, b in enumerate(remaining) if same(a, b, precision)[0]), None)
-        if k is None:
-            return False
-        remaining.pop(k)
-    return True
+        return len(xs) == len(ys) and all(same(a, b, precision)[0] for a, b in zip(xs, ys))
+    # sets: a repeated element counts once
+    return _pair_off(_distinct(xs, precision), _distinct(ys, precision), lambda a, b: same(a, b, precision)[0])
 
 
 def same(x, y, precision=6):
@@ -628,7 +618,7 @@ def same(x, y, precision=6):
             return sx == sy and _proportional(dx, dy, positive=sx is not None), "relations"
         return _same_intervals(_relation_as_intervals(x), _relation_as_intervals(y), precision), "relations as sets"
     if {kx, ky} & {"union", "rel"} or (kx == "tuple" and ky == "tuple" and (x[2] + x[3] != "()" or y[2] + y[3] != "()")):
-        return _same_intervals(_as_intervals(x, precision), _as_intervals(y, precision), precision), "intervals"
+        return _same_intervals(_as_intervals(x), _as_intervals(y), precision), "intervals"
     if kx == "tuple" and ky == "tuple":
         return _match_all(x[1], y[1], precision, True), "tuples"
     if kx in ("list", "set") and ky in ("list", "set"):
@@ -677,11 +667,6 @@ def grade(gold, pred, precision=6):
     except Exception as e:
         return False, f"not compared: {type(e).__name__}"
     return bool(ok), ("equal: " if ok else "different: ") + reason
-
-
-def numina_equivalent(a, b):
-    """True when the two answers are the same mathematical object (the grader's verdict, symmetric use)."""
-    return grade(a, b)[0]
 
 
 def numina_grade(gold, pred, precision=6):
