@@ -31,7 +31,7 @@ var digitWeight = new Option<double>("--digit-weight") { DefaultValueFactory = _
 var buckets = new Option<bool>("--length-buckets") { Description = "Batches of traces of similar length (less padding)." };
 var layouts = new Option<int>("--layouts") { DefaultValueFactory = _ => 0, Description = "Write each trace's code in one of this many layouts, drawn at random: bound names, reversed bindings, inline numbers, plain names v1, v2 (0 = the first only)." };
 var direct = new Option<double>("--direct") { DefaultValueFactory = _ => 0, Description = "Share of two-step problems solved in one block instead." };
-var wordingOption = new Option<Wording>("--wording") { DefaultValueFactory = _ => Wording.Template, Description = "Template: one sentence per family, as the shipped model's data; Varied: at least 20 wordings per family and the families added for them." };
+var wordingOption = new Option<Wording>("--wording") { DefaultValueFactory = _ => Wording.Template, Description = "Template: one sentence per family, as stages 1-4 of the shipped model saw (stage 5 saw both); Varied: at least 20 wordings per family and the families added for them." };
 var learningRate = new Option<double>("--lr") { DefaultValueFactory = _ => 3e-3, Description = "Peak learning rate (warm-up, then cosine to a tenth)." };
 var initFrom = new Option<FileInfo?>("--init-from") { Description = "Start from this GGUF model's weights (F32 or Q8_0, same shape), e.g. the shipped one." };
 var ship = new Option<DirectoryInfo?>("--ship") { Description = "Copy the chosen model here (e.g. models/)." };
