@@ -31,7 +31,8 @@ var digitWeight = new Option<double>("--digit-weight") { DefaultValueFactory = _
 var buckets = new Option<bool>("--length-buckets") { Description = "Batches of traces of similar length (less padding)." };
 var layouts = new Option<int>("--layouts") { DefaultValueFactory = _ => 0, Description = "Write each trace's code in one of this many layouts, drawn at random: bound names, reversed bindings, inline numbers, plain names v1, v2 (0 = the first only)." };
 var direct = new Option<double>("--direct") { DefaultValueFactory = _ => 0, Description = "Share of two-step problems solved in one block instead." };
-var wordingOption = new Option<Wording>("--wording") { DefaultValueFactory = _ => Wording.Template, Description = "Template: one sentence per family, as stages 1-4 of the shipped model saw (stage 5 saw both); Varied: at least 20 wordings per family and the families added for them." };
+var wordingOption = new Option<Wording>("--wording") { DefaultValueFactory = _ => Wording.Template, Description = "Template: one sentence per family, as stages 1-4 of the shipped model saw (stage 5 saw both); Varied: at least 20 wordings per family and the families added for them; Broad (stage 6): also everyday operation names, subtraction, unit conversions, equations and expressions of any shape, rough surface forms." };
+var decontaminate = new Option<FileInfo[]>("--decontaminate") { AllowMultipleArgumentsPerToken = true, Description = "Probe files (JSONL with a problem field): no crafted problem is worded as one of theirs (stage 6 passes models/probe-handwritten*.jsonl)." };
 var learningRate = new Option<double>("--lr") { DefaultValueFactory = _ => 3e-3, Description = "Peak learning rate (warm-up, then cosine to a tenth)." };
 var initFrom = new Option<FileInfo?>("--init-from") { Description = "Start from this GGUF model's weights (F32 or Q8_0, same shape), e.g. the shipped one." };
 var ship = new Option<DirectoryInfo?>("--ship") { Description = "Copy the chosen model here (e.g. models/)." };
@@ -48,30 +49,31 @@ async Task<EvaluationResult> Evaluate(string gguf, SandboxExecutor sandbox, IRea
     return await HeldOutEvaluation.RunAsync(engineModel, sandbox, problems, 8, 7, Log, ct);
 }
 
-async Task Craft(int seed, DirectoryInfo data, int train, int held, double selfCorrectionShare, int layoutCount, double directShare, Wording wording, CancellationToken ct)
+async Task Craft(int seed, DirectoryInfo data, int train, int held, double selfCorrectionShare, int layoutCount, double directShare, Wording wording, FileInfo[] probes, CancellationToken ct)
 {
+    var guard = ProbeGuard.FromFiles(probes.Select(f => f.Exists ? f.FullName : throw new FileNotFoundException($"--decontaminate: no file {f.FullName}")));
     await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 1 }, new PythonOptions());
     var crafter = new TraceCrafter(sandbox);
-    var (traces, heldOut) = await crafter.CraftDatasetAsync(seed, train, held, selfCorrectionShare, ct, Log, layoutCount, directShare, wording);
+    var (traces, heldOut) = await crafter.CraftDatasetAsync(seed, train, held, selfCorrectionShare, ct, Log, layoutCount, directShare, wording, guard);
     TraceCrafter.WriteJsonl(Path.Combine(data.FullName, "train.jsonl"), traces);
     TraceCrafter.WriteJsonl(Path.Combine(data.FullName, "heldout.jsonl"), heldOut);
-    Log($"crafted {traces.Count} traces ({traces.Count(t => t.Kind == "self-correction")} self-corrections, {traces.Count(t => t.Kind == "two-step")} two-step), {heldOut.Count} held-out problems, {crafter.Rejected} rejected");
+    Log($"crafted {traces.Count} traces ({traces.Count(t => t.Kind == "self-correction")} self-corrections, {traces.Count(t => t.Kind == "two-step")} two-step), {heldOut.Count} held-out problems, {crafter.Rejected} rejected{(guard.Count > 0 ? $", {guard.Blocked} worded as one of {guard.Count} probe problems and skipped" : "")}");
 }
 
-var craft = new Command("craft", "Craft the dataset: problems, traces run in the sandbox, answers checked.") { seedOption, dataOption, trainCount, heldCount, selfCorrections, layouts, direct, wordingOption };
-craft.SetAction(async (p, ct) => { await Craft(p.GetValue(seedOption), p.GetValue(dataOption)!, p.GetValue(trainCount), p.GetValue(heldCount), p.GetValue(selfCorrections), p.GetValue(layouts), p.GetValue(direct), p.GetValue(wordingOption), ct); return 0; });
+var craft = new Command("craft", "Craft the dataset: problems, traces run in the sandbox, answers checked.") { seedOption, dataOption, trainCount, heldCount, selfCorrections, layouts, direct, wordingOption, decontaminate };
+craft.SetAction(async (p, ct) => { await Craft(p.GetValue(seedOption), p.GetValue(dataOption)!, p.GetValue(trainCount), p.GetValue(heldCount), p.GetValue(selfCorrections), p.GetValue(layouts), p.GetValue(direct), p.GetValue(wordingOption), p.GetValue(decontaminate) ?? [], ct); return 0; });
 root.Subcommands.Add(craft);
 
 var pipeline = new Command("pipeline", "Craft (if needed), train, export F32 and Q8_0, check parity, evaluate.")
 {
-    seedOption, dataOption, outOption, trainCount, heldCount, selfCorrections, steps, minutes, stopAt, dim, layers, ff, threads, evalCount, ship, digitWeight, buckets, layouts, direct, initFrom, learningRate, wordingOption,
+    seedOption, dataOption, outOption, trainCount, heldCount, selfCorrections, steps, minutes, stopAt, dim, layers, ff, threads, evalCount, ship, digitWeight, buckets, layouts, direct, initFrom, learningRate, wordingOption, decontaminate,
 };
 pipeline.SetAction(async (p, ct) =>
 {
     var data = p.GetValue(dataOption)!;
     var output = p.GetValue(outOption)!;
     int seed = p.GetValue(seedOption);
-    if (!File.Exists(Path.Combine(data.FullName, "train.jsonl"))) await Craft(seed, data, p.GetValue(trainCount), p.GetValue(heldCount), p.GetValue(selfCorrections), p.GetValue(layouts), p.GetValue(direct), p.GetValue(wordingOption), ct);
+    if (!File.Exists(Path.Combine(data.FullName, "train.jsonl"))) await Craft(seed, data, p.GetValue(trainCount), p.GetValue(heldCount), p.GetValue(selfCorrections), p.GetValue(layouts), p.GetValue(direct), p.GetValue(wordingOption), p.GetValue(decontaminate) ?? [], ct);
     var traces = TraceCrafter.ReadJsonl<Trace>(Path.Combine(data.FullName, "train.jsonl"));
     var heldOut = TraceCrafter.ReadJsonl<HeldOutProblem>(Path.Combine(data.FullName, "heldout.jsonl"));
     var trainTexts = traces.Select(t => t.Problem).ToHashSet();

@@ -111,9 +111,11 @@ public class CodeLayoutTests
         await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 1, FirstUid = 63200 }, new PythonOptions());
         await using var session = await sandbox.OpenSessionAsync(CodeSessionOptions.From(BuiltInPresets.Numina, ExecutionMode.Stateless), CancellationToken.None);
         var r = new Random(11);
-        foreach (var (name, make) in ProblemFamilies.For(Wording.Varied))
+        var makers = ProblemFamilies.For(Wording.Varied).Select(f => (f.Name, f.Make, Wording: Wording.Varied))
+            .Concat(ProblemFamilies.Broader.Select(f => (f.Name, f.Make, Wording: Wording.Broad)));
+        foreach (var (name, make, wording) in makers)
             for (int draw = 0; draw < 3; draw++)
-            foreach (var step in make(r, Wording.Varied) is var p && p.Direct is { } d ? p.Steps.Concat(d.Steps) : p.Steps)
+            foreach (var step in make(r, wording) is var p && p.Direct is { } d ? p.Steps.Concat(d.Steps) : p.Steps)
                 foreach (var layout in Enum.GetValues<CodeLayout>())
                 {
                     var result = await session.RunAsync(CodeLayouts.Apply(step.Code, layout), CancellationToken.None);
@@ -150,6 +152,20 @@ public class CodeLayoutTests
         Assert.Contains(train, t => t.Family == "story" && t.Kind == "two-step");
         Assert.All(train, t => Assert.EndsWith($"\\boxed{{{t.Answer}}}$.", t.Text));
         Assert.DoesNotContain(heldOut, h => train.Any(t => t.Problem == h.Problem));
+    }
+
+    /// <summary>Broad wording (stage 6): every maker's code, from expression trees and equations copied into Python, prints the answer computed here.</summary>
+    [Fact]
+    public async Task A_broad_wording_dataset_is_verified_in_the_sandbox_with_nothing_rejected()
+    {
+        await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 1, FirstUid = 63370 }, new PythonOptions());
+        var crafter = new TraceCrafter(sandbox);
+        var (train, _) = await crafter.CraftDatasetAsync(seed: 7, trainCount: 300, heldOutCount: 5, selfCorrectionShare: 0.2, CancellationToken.None, layouts: 4, directShare: 0.3, wording: Wording.Broad);
+        Assert.Equal(0, crafter.Rejected);
+        foreach (var family in new[] { "subtract", "convert", "rate", "power-sum", "linear", "compute" })
+            Assert.Contains(train, t => t.Family == family);
+        Assert.Contains(train, t => t.Text.Contains("sp.Eq(", StringComparison.Ordinal));
+        Assert.Contains(train, t => char.IsLower(t.Problem[0])); // roughened: some start in lower case
     }
 }
 
@@ -201,6 +217,29 @@ public class WordingTests
             Assert.True(value >= 0, $"{tex} = {value}");
             Assert.DoesNotContain("\\", python);
         }
+    }
+
+    /// <summary>Trees and equations are checked against Python itself in the sandbox tests above; here, what is cheap: shape and spread.</summary>
+    [Fact]
+    public void Expression_trees_take_many_shapes_and_stay_whole()
+    {
+        var r = new Random(12);
+        var trees = Enumerable.Range(0, 2000).Select(_ => ExpressionTrees.Draw(r)).ToList();
+        Assert.All(trees, t => Assert.InRange(t.Value, 0, 50_000_000));
+        Assert.All(trees, t => Assert.DoesNotContain("\\", t.Python));
+        var shapes = trees.Select(t => System.Text.RegularExpressions.Regex.Replace(t.Tex, @"\d+", "#")).Distinct().Count();
+        Assert.True(shapes >= 100, $"{shapes} shapes");
+        Assert.Contains(trees, t => t.Words is not null && t.Words.Contains("the product of", StringComparison.Ordinal));
+        Assert.Equal("forty-two", ProblemFamilies.Words(42));
+        Assert.Equal("three hundred seven", ProblemFamilies.Words(307));
+    }
+
+    [Fact]
+    public void Broad_wording_adds_its_makers_to_the_varied_ones()
+    {
+        var broad = ProblemFamilies.For(Wording.Broad);
+        Assert.Equal(ProblemFamilies.All.Count + ProblemFamilies.More.Count + ProblemFamilies.Broader.Count, broad.Count);
+        Assert.Superset(new HashSet<string> { "subtract", "convert", "rate", "power-sum" }, broad.Select(f => f.Name).ToHashSet());
     }
 }
 
@@ -326,10 +365,25 @@ public class HandWrittenProbeTests
         System.Text.RegularExpressions.Regex.Replace(
             System.Text.RegularExpressions.Regex.Replace(text, @"\d[\d,]*", "#"), @"\b[A-Z][a-z]+\b(?<!^\w+)", "@");
 
-    /// <summary>Both hand-written probes: the first (issue #16) and a second, written before any training aimed at the first's failures.</summary>
+    [Fact]
+    public void The_probe_guard_blocks_a_probe_sentence_in_any_dress_and_nothing_else()
+    {
+        var guard = ProbeGuard.FromTexts(["What is 37 times 43?", "Tom has 250 marbles. He gives away 68. How many are left?"]);
+        Assert.True(guard.Blocks("What is $12 \\times 5$?"));
+        Assert.True(guard.Blocks("what is 12 times 5 Show your work."));
+        Assert.True(guard.Blocks("Tom has 1,200 marbles. He gives away 7. How many are left?"));
+        Assert.True(guard.Blocks("Tom has 9 marbles. Ava gives away 2. How many are left?")); // a name after the first word is blanked, as "He" is
+        Assert.False(guard.Blocks("What's 37 times 43?"));
+        Assert.False(guard.Blocks("What is 37 plus 43?"));
+        Assert.False(guard.Blocks("Find 37 times 43."));
+        Assert.False(ProbeGuard.None.Blocks("What is 37 times 43?"));
+    }
+
+    /// <summary>The hand-written probes: the first (issue #16), a second written before any training aimed at the first's failures, and a third written before stage 6's model was measured; none is worded as any wording mode words its problems.</summary>
     [Theory]
     [InlineData("probe-handwritten.jsonl")]
     [InlineData("probe-handwritten-2.jsonl")]
+    [InlineData("probe-handwritten-3.jsonl")]
     public void No_probe_problem_has_a_shape_the_crafter_writes(string file)
     {
         var probe = File.ReadLines(Path.Combine(Root(), "models", file))
@@ -344,6 +398,12 @@ public class HandWrittenProbeTests
             foreach (var (_, make) in ProblemFamilies.For(wording))
                 for (int i = 0; i < 3000; i++)
                     crafted.Add(Shape(make(random, wording).Text));
+        // Broad wording (stage 6) can write some probe sentences; it is crafted through the probe guard, as here.
+        var guard = ProbeGuard.FromFiles(Directory.GetFiles(Path.Combine(Root(), "models"), "probe-handwritten*.jsonl"));
+        foreach (var (_, make) in ProblemFamilies.Broader)
+            for (int i = 0; i < 3000; i++)
+                if (make(random, Wording.Broad).Text is var text && !guard.Blocks(text))
+                    crafted.Add(Shape(text));
         var same = probe.Where(p => crafted.Contains(Shape(p.Problem))).Select(p => p.Id).ToList();
         Assert.True(same.Count == 0, $"probe problems worded as the crafter words them: {string.Join(", ", same)}");
     }

@@ -10,8 +10,15 @@ public static partial class ProblemFamilies
 {
     private static readonly string[] Things = ["apples", "books", "coins", "stamps", "marbles", "cards", "shells", "pens", "stickers", "beads", "pencils", "tickets"];
 
-    /// <summary>The families for a wording: the shipped model's fifteen, and with varied wording these as well.</summary>
-    public static IReadOnlyList<(string Name, Family Make)> For(Wording wording) => wording == Wording.Template ? All : [.. All, .. More];
+    /// <summary>The families for a wording: the first fifteen; with varied wording these as well; with broad wording also <see cref="Broader"/>, every text roughened.</summary>
+    public static IReadOnlyList<(string Name, Family Make)> For(Wording wording) => wording switch
+    {
+        Wording.Template => All,
+        Wording.Varied => [.. All, .. More],
+        _ => [.. from f in All.Concat(More).Concat(Broader) select (f.Name, (Family)((r, w) => Roughened(r, f.Make(r, w))))],
+    };
+
+    private static CraftedProblem Roughened(Random r, CraftedProblem p) => p with { Text = Roughen(r, p.Text) };
 
     /// <summary>Built on first use: its makers use the name and object lists of the other part of this class.</summary>
     public static IReadOnlyList<(string Name, Family Make)> More => LazyMore.Value;

@@ -14,9 +14,10 @@ public sealed record CraftedProblem(string Family, string Text, long Answer, str
 /// How a problem is worded: <see cref="Template"/>, the one sentence per family the shipped model was trained on (and
 /// the same random draws, so its datasets are reproduced exactly); <see cref="Varied"/>, one of at least 20 wordings per
 /// family that differ in structure (question first or last, "Find / Compute / What is / Determine / How many", numbers
-/// plain, grouped or in LaTeX, names and objects varied), and the families of <see cref="ProblemFamilies.More"/>.
+/// plain, grouped or in LaTeX, names and objects varied), and the families of <see cref="ProblemFamilies.More"/>;
+/// <see cref="Broad"/>, all of that and the makers of <see cref="ProblemFamilies.Broader"/> (stage 6).
 /// </summary>
-public enum Wording { Template, Varied }
+public enum Wording { Template, Varied, Broad }
 
 /// <summary>
 /// Problem families with numbers drawn at random. Every answer is computed in C#; the trace's code is run in the sandbox
@@ -85,7 +86,7 @@ public static partial class ProblemFamilies
         }),
         ("range-sum", (r, w) =>
         {
-            string person = w == Wording.Varied ? Pick(r, Names) : "";
+            string person = w != Wording.Template ? Pick(r, Names) : "";
             int a = r.Next(1, 60), b = a + r.Next(10, 400);
             long v = (long)(a + b) * (b - a + 1) / 2;
             var n = Numbers.For(r, w);
@@ -203,7 +204,7 @@ public static partial class ProblemFamilies
         // Two steps: an intermediate result, then the final computation from the printed value (blocks share nothing).
         ("boxes", (r, w) =>
         {
-            string person = w == Wording.Varied ? Pick(r, Names) : "";
+            string person = w != Wording.Template ? Pick(r, Names) : "";
             int a = r.Next(6, 40), b = r.Next(5, 30), c = r.Next(1, a * b / 2);
             long total = (long)a * b;
             string what = Pick(r, Items);
@@ -238,7 +239,7 @@ public static partial class ProblemFamilies
         }),
         ("fence", (r, w) =>
         {
-            string person = w == Wording.Varied ? Pick(r, Names) : "";
+            string person = w != Wording.Template ? Pick(r, Names) : "";
             int a = r.Next(5, 60), b = r.Next(5, 60), c = r.Next(2, 15);
             long perimeter = 2L * (a + b);
             var text = Say(r, w, $"A garden is {a} meters long and {b} meters wide. Fencing costs {c} dollars per meter. How many dollars does it cost to fence the garden?",
@@ -283,8 +284,9 @@ public static partial class ProblemFamilies
     private static string Pose(Random r, Wording w, string template, string[] nounPhrases, string[] sentences)
     {
         if (w == Wording.Template) return template;
-        int i = r.Next(Frames.Length * nounPhrases.Length + sentences.Length);
-        return i < sentences.Length ? sentences[i] : Frames[(i - sentences.Length) % Frames.Length](nounPhrases[(i - sentences.Length) / Frames.Length]);
+        var frames = w == Wording.Broad ? BroadFrames : Frames;
+        int i = r.Next(frames.Length * nounPhrases.Length + sentences.Length);
+        return i < sentences.Length ? sentences[i] : frames[(i - sentences.Length) % frames.Length](nounPhrases[(i - sentences.Length) / frames.Length]);
     }
 
     /// <summary>Ways to ask for a quantity, question first or last, imperative or not.</summary>
@@ -304,11 +306,28 @@ public static partial class ProblemFamilies
         np => $"Here is a question: what is {np}?",
     ];
 
+    /// <summary>The frames of <see cref="Frames"/> and the shorter, looser ones people type.</summary>
+    private static readonly Func<string, string>[] BroadFrames =
+    [
+        .. Frames,
+        np => $"What's {np}?",
+        np => $"How much is {np}?",
+        np => $"Evaluate {np}.",
+        np => $"Tell me {np}.",
+        np => $"what is {np}",
+        np => $"Quick one: {np}?",
+        np => $"I need {np}.",
+        np => $"Do you know {np}?",
+        np => $"Find {np}, please.",
+        np => $"Help me work out {np}.",
+    ];
+
     /// <summary>How a problem writes its numbers: plain, in LaTeX, or with thousands separators (one style per problem).</summary>
     private static class Numbers
     {
-        public static Func<long, string> For(Random r, Wording w) => w == Wording.Template ? (x => x.ToString()) : r.Next(3) switch
+        public static Func<long, string> For(Random r, Wording w) => w == Wording.Template ? (x => x.ToString()) : r.Next(w == Wording.Broad ? 4 : 3) switch
         {
+            3 => x => x is >= 0 and <= 20 ? Words(x) : x.ToString(System.Globalization.CultureInfo.InvariantCulture),
             0 => x => x.ToString(System.Globalization.CultureInfo.InvariantCulture),
             1 => x => $"${x}$",
             _ => x => x.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),

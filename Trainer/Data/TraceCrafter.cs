@@ -108,11 +108,14 @@ public sealed class TraceCrafter(ICodeExecutor executor)
     /// <paramref name="heldOutCount"/> held-out problems, deterministic for a given seed. With
     /// <paramref name="layouts"/> above 1, each trace writes its code in one of the first that many layouts, drawn at random
     /// (<see cref="CodeLayouts"/>); with <paramref name="directShare"/>, that share of two-step problems is solved in one block;
-    /// with <see cref="Wording.Varied"/>, every family's many wordings and the families of <see cref="ProblemFamilies.More"/>.
+    /// with <see cref="Wording.Varied"/>, every family's many wordings and the families of <see cref="ProblemFamilies.More"/>;
+    /// a problem the <paramref name="guard"/> blocks (worded as a probe problem) is skipped.
     /// </summary>
     public async Task<(List<Trace> Train, List<HeldOutProblem> HeldOut)> CraftDatasetAsync(int seed, int trainCount, int heldOutCount,
-        double selfCorrectionShare, CancellationToken ct, Action<string>? progress = null, int layouts = 0, double directShare = 0, Wording wording = Wording.Template)
+        double selfCorrectionShare, CancellationToken ct, Action<string>? progress = null, int layouts = 0, double directShare = 0, Wording wording = Wording.Template,
+        ProbeGuard? guard = null)
     {
+        guard ??= ProbeGuard.None;
         var families = ProblemFamilies.For(wording);
         var r = new Random(seed);
         var seen = new HashSet<string>();
@@ -126,7 +129,7 @@ public sealed class TraceCrafter(ICodeExecutor executor)
             bool selfCorrect = r.NextDouble() < selfCorrectionShare;
             var layout = layouts > 1 ? CodeLayouts.Pick(r, layouts) : CodeLayout.Bound;
             if (p.Direct is { } direct && directShare > 0 && r.NextDouble() < directShare) p = direct with { Text = p.Text };
-            if (!seen.Add(p.Text)) continue;
+            if (!seen.Add(p.Text) || guard.Blocks(p.Text)) continue;
             if (IsHeldOut(p.Text, 10))
             {
                 if (heldOut.Count < heldOutCount) heldOut.Add(new HeldOutProblem($"heldout-{heldOut.Count:D4}", family, p.Text, p.Answer));
