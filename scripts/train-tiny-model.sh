@@ -32,9 +32,10 @@ trainer pipeline --seed 10 --data data/tir5 --out artifacts/stage5 --init-from a
 #    into Python, rough surface forms; nothing worded as a hand-written probe problem (--decontaminate).
 trainer craft --seed 11 --data data/tir6b --train 32000 --heldout 300 --layouts 4 --direct 0.5 --self-corrections 0.15 --wording Broad \
     --decontaminate models/probe-handwritten.jsonl models/probe-handwritten-2.jsonl models/probe-handwritten-3.jsonl
-trainer craft --seed 12 --data data/tir6t --train 6000 --heldout 100 --layouts 4 --direct 0.5 --self-corrections 0.15 --wording Template
+trainer craft --seed 12 --data data/tir6t --train 6000 --heldout 100 --layouts 4 --direct 0.5 --self-corrections 0.15 --wording Template \
+    --decontaminate models/probe-handwritten.jsonl models/probe-handwritten-2.jsonl models/probe-handwritten-3.jsonl
 mkdir -p data/tir6
 cat data/tir6b/train.jsonl data/tir6t/train.jsonl > data/tir6/train.jsonl
 cp data/tir6b/heldout.jsonl data/tir6/heldout.jsonl
-trainer pipeline --seed 13 --data data/tir6 --out artifacts/stage6 --init-from artifacts/stage5/numina-tiny-f32.gguf \
+trainer pipeline --seed 13 --data data/tir6 --out artifacts/stage6 --init-from artifacts/stage5/numina-tiny-q8_0.gguf \
     --lr 1e-3 --steps 8500 --digit-weight 4 --length-buckets --eval 0 --threads 2 --ship models
