@@ -239,9 +239,9 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
 
         // A newcomer's path: pick a sample (it brings its known answer), press Run.
         await page.Locator("[data-testid=sample-select]").ClickAsync();
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Lily had 50 stickers" }).ClickAsync();
-        await page.WaitForFunctionAsync("() => document.querySelector('input[data-testid=known-answer]').value === '57'");
-        Assert.StartsWith("Lily had 50 stickers", await page.Locator("textarea[data-testid=problem-input]").InputValueAsync());
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Each crate holds 12 bottles" }).ClickAsync();
+        await page.WaitForFunctionAsync("() => document.querySelector('input[data-testid=known-answer]').value === '133'");
+        Assert.StartsWith("Each crate holds 12 bottles", await page.Locator("textarea[data-testid=problem-input]").InputValueAsync());
         await SolvePage.RunAsync(page);
         await SolvePage.WaitForStatusAsync(page, "Finished");
         Assert.Equal(1, await page.Locator("[data-testid=correctness]").CountAsync());

@@ -54,8 +54,8 @@ public class ShippedModelTests(ITestOutputHelper output)
         return (correct, problems.Count);
     }
 
-    /// <summary>Measured 26/69 on the hand-written probe at these settings (models/README.md); the floor leaves a margin.</summary>
-    private const int MinimumProbeMajorityCorrect = 21;
+    /// <summary>Measured 36/69 on the hand-written probe here (39/69 through `Workbench eval` on one thread: the thread count changes the rounding of the logits; models/README.md, stage 6); the floor leaves a margin.</summary>
+    private const int MinimumProbeMajorityCorrect = 32;
 
     /// <summary>
     /// Problems written by people (models/probe-handwritten.jsonl, never trained on): the shipped model at the settings a
