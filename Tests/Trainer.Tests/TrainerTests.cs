@@ -143,10 +143,7 @@ public class CodeLayoutTests
     [Fact]
     public async Task A_varied_wording_dataset_is_verified_in_the_sandbox_with_nothing_rejected()
     {
-        await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 1, FirstUid = 63350 }, new PythonOptions());
-        var crafter = new TraceCrafter(sandbox);
-        var (train, heldOut) = await crafter.CraftDatasetAsync(seed: 6, trainCount: 200, heldOutCount: 10, selfCorrectionShare: 0.2, CancellationToken.None, layouts: 4, directShare: 0.3, wording: Wording.Varied);
-        Assert.Equal(0, crafter.Rejected);
+        var (train, heldOut) = await CraftVerified(Wording.Varied, seed: 6, trainCount: 200, heldOutCount: 10, firstUid: 63350);
         Assert.True(train.Select(t => t.Family).Distinct().Count() >= 24, string.Join(", ", train.Select(t => t.Family).Distinct()));
         Assert.Contains(train, t => t.Family == "compute");
         Assert.Contains(train, t => t.Family == "story" && t.Kind == "two-step");
@@ -158,14 +155,21 @@ public class CodeLayoutTests
     [Fact]
     public async Task A_broad_wording_dataset_is_verified_in_the_sandbox_with_nothing_rejected()
     {
-        await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 1, FirstUid = 63370 }, new PythonOptions());
-        var crafter = new TraceCrafter(sandbox);
-        var (train, _) = await crafter.CraftDatasetAsync(seed: 7, trainCount: 300, heldOutCount: 5, selfCorrectionShare: 0.2, CancellationToken.None, layouts: 4, directShare: 0.3, wording: Wording.Broad);
-        Assert.Equal(0, crafter.Rejected);
+        var (train, _) = await CraftVerified(Wording.Broad, seed: 7, trainCount: 300, heldOutCount: 5, firstUid: 63370);
         foreach (var family in new[] { "subtract", "convert", "rate", "power-sum", "linear", "compute" })
             Assert.Contains(train, t => t.Family == family);
         Assert.Contains(train, t => t.Text.Contains("sp.Eq(", StringComparison.Ordinal));
         Assert.Contains(train, t => char.IsLower(t.Problem[0])); // roughened: some start in lower case
+    }
+
+    /// <summary>A dataset in four layouts with self-corrections, every block run in its own sandbox; none rejected.</summary>
+    private static async Task<(List<Trace> Train, List<HeldOutProblem> HeldOut)> CraftVerified(Wording wording, int seed, int trainCount, int heldOutCount, int firstUid)
+    {
+        await using var sandbox = new SandboxExecutor(new SandboxOptions { Workers = 1, FirstUid = firstUid }, new PythonOptions());
+        var crafter = new TraceCrafter(sandbox);
+        var dataset = await crafter.CraftDatasetAsync(seed, trainCount, heldOutCount, selfCorrectionShare: 0.2, CancellationToken.None, layouts: 4, directShare: 0.3, wording: wording);
+        Assert.Equal(0, crafter.Rejected);
+        return dataset;
     }
 }
 
