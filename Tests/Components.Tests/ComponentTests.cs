@@ -2,11 +2,14 @@ using AngleSharp.Dom;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
+using Numina.Engine.Answers;
 using Numina.Engine.Candidates;
 using Numina.Engine.Events;
 using Numina.Engine.Execution;
 using Numina.Engine.Models;
+using Numina.Engine.Problems;
 using Numina.Engine.Runs;
+using Numina.Engine.Settings;
 using Numina.Workbench.Components.Runs;
 using Numina.Workbench.Runs;
 
@@ -159,5 +162,43 @@ public sealed class ComponentTests : IAsyncLifetime
 
         var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.ChartInteractive, false).Add(c => c.RefreshHz, 0));
         Assert.Equal("policies: stop when the first 2 agree; at most 2 candidates at once", panel.Find("[data-testid=run-policies]").TextContent);
+    }
+
+    [Fact]
+    public void A_run_with_no_valid_vote_says_its_answer_is_the_presets_fallback()
+    {
+        var events = new Events().Start(2);
+        events.Add(new CandidatePruned(0, 1, PruneReason.AnswerWithoutExecutedCode));
+        events.Add(new CandidatePruned(1, 1, PruneReason.AnswerWithoutExecutedCode));
+        events.Add(new RunFinished("0", VoteTally.Empty, null));
+        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.ChartInteractive, false).Add(c => c.RefreshHz, 0));
+        Assert.Equal("0", panel.Find("[data-testid=final-answer]").GetAttribute("data-answer"));
+        Assert.Contains("fallback", panel.Find("[data-testid=fallback-note]").TextContent);
+
+        var voted = new Events().Start(2).Solve(0, "5").Solve(1, "5").Vote(("5", [0, 1]));
+        voted.Add(new RunFinished("5", voted.View.Snapshot().Tally, null));
+        var won = _ctx.Render<RunPanel>(p => p.Add(c => c.View, voted.View).Add(c => c.ChartInteractive, false).Add(c => c.RefreshHz, 0));
+        Assert.Equal("5", won.Find("[data-testid=final-answer]").GetAttribute("data-answer"));
+        Assert.Empty(won.FindAll("[data-testid=fallback-note]"));
+    }
+
+    [Fact]
+    public void A_queued_runs_header_shows_what_was_asked_for()
+    {
+        var view = new RunView("run2", "0.8", "1");
+        var job = new RunJob
+        {
+            Id = "run2", View = view,
+            Request = new RunRequest
+            {
+                Problem = Problem.Create("What is 2 + 3?"),
+                Settings = new RunSettings { Decoding = new DecodingSettings { Width = 48, Depth = 3, Temperature = 0.6 } },
+            },
+        };
+        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, view).Add(c => c.Job, job).Add(c => c.ChartInteractive, false).Add(c => c.RefreshHz, 0));
+        var facts = panel.Find("[data-testid=run-facts]").TextContent;
+        Assert.Contains("N 48 · M 3 · T 0.6", facts);
+        Assert.Contains("seed drawn at start", facts);
+        Assert.DoesNotContain("N 0", facts);
     }
 }

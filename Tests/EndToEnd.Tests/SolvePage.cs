@@ -24,12 +24,13 @@ public static class SolvePage
         await input.BlurAsync();
     }
 
-    /// <summary>Presses Run and returns the new run's id (once the panel shows that run, not the previous one).</summary>
-    public static async Task<string> RunAsync(IPage page)
+    /// <summary>Presses Run (or Ctrl+Enter in the problem box) and returns the new run's id (once the panel shows that run, not the previous one).</summary>
+    public static async Task<string> RunAsync(IPage page, bool keyboard = false)
     {
         var panel = page.Locator("[data-testid=run-panel]");
         var previous = await panel.CountAsync() > 0 ? await panel.GetAttributeAsync("data-run") : null;
-        await page.Locator("[data-testid=run]").ClickAsync();
+        if (keyboard) await page.Locator("textarea[data-testid=problem-input]").PressAsync("Control+Enter");
+        else await page.Locator("[data-testid=run]").ClickAsync();
         await page.WaitForFunctionAsync("previous => { const p = document.querySelector('[data-testid=run-panel]'); return p && p.dataset.run && p.dataset.run !== previous; }", previous ?? "");
         return (await panel.GetAttributeAsync("data-run"))!;
     }

@@ -87,8 +87,9 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
     public async Task N_and_temperature_change_mid_run_and_Stop_cancels_it()
     {
         var page = await fixture.Browser.OpenAsync(fixture.Server.Url + "/");
-        // A high temperature makes the tiny model ramble to its token limits: a run long enough to steer.
-        await SolvePage.FillAsync(page, DigitSum, width: 8, depth: 4, temperature: 3, maxTokens: 1024, seed: "5");
+        // A high temperature makes the tiny model ramble to its token limits, and 16 rounds let the rambling go on: a run
+        // long enough to steer (at M = 4 the stage-6 model's run of this seed is over in about 6 s, before the clicks).
+        await SolvePage.FillAsync(page, DigitSum, width: 8, depth: 16, temperature: 3, maxTokens: 1024, seed: "5");
         await SolvePage.RunAsync(page);
         await SolvePage.WaitForStatusAsync(page, "Running");
         await page.Locator("[data-testid=steering]").WaitForAsync();
@@ -237,12 +238,12 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         Assert.Contains("context", await page.Locator("[data-testid=run-error]").InnerTextAsync());
         await SolvePage.ScreenshotAsync(page, "11-failed-run");
 
-        // A newcomer's path: pick a sample (it brings its known answer), press Run.
+        // A newcomer's path: pick a sample (it brings its known answer), press Ctrl+Enter.
         await page.Locator("[data-testid=sample-select]").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Each crate holds 12 bottles" }).ClickAsync();
         await page.WaitForFunctionAsync("() => document.querySelector('input[data-testid=known-answer]').value === '133'");
         Assert.StartsWith("Each crate holds 12 bottles", await page.Locator("textarea[data-testid=problem-input]").InputValueAsync());
-        await SolvePage.RunAsync(page);
+        await SolvePage.RunAsync(page, keyboard: true); // Ctrl+Enter in the problem box
         await SolvePage.WaitForStatusAsync(page, "Finished");
         Assert.Equal(1, await page.Locator("[data-testid=correctness]").CountAsync());
     }
