@@ -101,6 +101,25 @@ public sealed class SolvePageTests : IAsyncLifetime
         Assert.True(page.Find("[data-testid=run]").HasAttribute("disabled"));
     }
 
+    /// <summary>The error for an over-long problem says to raise the context size: the form has the field to do it.</summary>
+    [Fact]
+    public void The_context_size_is_a_field_of_the_form_and_reaches_the_run()
+    {
+        var options = _ctx.Services.GetRequiredService<EngineOptions>();
+        var page = _ctx.Render<Solve>();
+        var defaultContext = options.DefaultsFor(options.PresetFor(null), null).Decoding.ContextSize;
+        Assert.Equal(defaultContext.ToString(), page.Find("input[data-testid=context-size]").GetAttribute("value"));
+        page.Find("textarea[data-testid=problem-input]").Input("What is $2+3$?");
+        Type(page, "context-size", "8");
+        page.WaitForAssertion(() => Assert.Contains(page.FindAll("[data-testid=settings-problem]"), m => m.TextContent.Contains("The context size must be between")), TimeSpan.FromSeconds(5));
+        Assert.True(page.Find("[data-testid=run]").HasAttribute("disabled"));
+
+        var form = RunForm.FromDefaults(options);
+        form.Problem = "What is 2 + 3?";
+        form.ContextSizeText = "8192";
+        Assert.Equal(8192, form.ToRequest(options).Settings.Decoding.ContextSize);
+    }
+
     [Fact]
     public void The_preview_renders_the_problem_as_markdown_with_math()
     {

@@ -20,6 +20,8 @@ public sealed class RunForm
     /// <summary>Empty = drawn per run.</summary>
     public string? Seed { get; set; }
     public int MaxNewTokensPerRound { get; set; } = 2048;
+    /// <summary>One candidate's context in tokens (prompt, its rounds and the outputs appended).</summary>
+    public int ContextSize { get; set; } = 4096;
     public ExecutionMode Execution { get; set; } = ExecutionMode.Stateless;
     public double TimeoutSeconds { get; set; } = 5;
 
@@ -69,6 +71,7 @@ public sealed class RunForm
     public string TemperatureText { get => Shown("Temperature", SettingText.Format(Temperature)); set => TypedDouble("Temperature", value, v => Temperature = v); }
     public string TopPText { get => Shown("top_p", SettingText.Format(TopP)); set => TypedDouble("top_p", value, v => TopP = v); }
     public string MaxNewTokensText { get => Shown("Max new tokens per round", SettingText.Format(MaxNewTokensPerRound)); set => TypedInt("Max new tokens per round", value, v => MaxNewTokensPerRound = v); }
+    public string ContextSizeText { get => Shown("The context size", SettingText.Format(ContextSize)); set => TypedInt("The context size", value, v => ContextSize = v); }
     public string TimeoutText { get => Shown("The code timeout", SettingText.Format(TimeoutSeconds)); set => TypedDouble("The code timeout", value, v => TimeoutSeconds = v); }
     public string StopWhenFirstAgreeText { get => Shown("Stop when the first K agree", SettingText.Format(StopWhenFirstAgree)); set => TypedInt("Stop when the first K agree", value, v => StopWhenFirstAgree = v); }
     public string StopWhenAgreeText { get => Shown("Stop when K agree", SettingText.Format(StopWhenAgree)); set => TypedInt("Stop when K agree", value, v => StopWhenAgree = v); }
@@ -96,6 +99,7 @@ public sealed class RunForm
                 case "temperature": TemperatureText = text; break;
                 case "top-p": TopPText = text; break;
                 case "max-tokens": MaxNewTokensText = text; break;
+                case "context-size": ContextSizeText = text; break;
                 case "timeout": TimeoutText = text; break;
                 case "stop-first-agree": StopWhenFirstAgreeText = text; break;
                 case "stop-agree": StopWhenAgreeText = text; break;
@@ -139,7 +143,7 @@ public sealed class RunForm
         if (!engine.Presets.TryGet(preset, out var p)) return;
         var defaults = engine.DefaultsFor(p, model);
         var d = defaults.Decoding;
-        (Width, Depth, Temperature, TopP, MaxNewTokensPerRound, TimeoutSeconds) = (d.Width, d.Depth, d.Temperature, d.TopP, d.MaxNewTokensPerRound, p.TimeoutSeconds);
+        (Width, Depth, Temperature, TopP, MaxNewTokensPerRound, ContextSize, TimeoutSeconds) = (d.Width, d.Depth, d.Temperature, d.TopP, d.MaxNewTokensPerRound, d.ContextSize, p.TimeoutSeconds);
         TakePolicies(defaults.Policies);
     }
 
@@ -163,7 +167,7 @@ public sealed class RunForm
 
     private DecodingSettings Decoding(EngineOptions engine, ModelEntry? model) => Defaults(engine, model).Decoding with
     {
-        Width = Width, Depth = Depth, Temperature = Temperature, TopP = TopP, MaxNewTokensPerRound = MaxNewTokensPerRound,
+        Width = Width, Depth = Depth, Temperature = Temperature, TopP = TopP, MaxNewTokensPerRound = MaxNewTokensPerRound, ContextSize = ContextSize,
         Seed = SettingText.ParseSeed(Seed, out var seed) is null ? seed : null,
     };
 
