@@ -201,4 +201,13 @@ public sealed class ComponentTests : IAsyncLifetime
         Assert.Contains("seed drawn at start", facts);
         Assert.DoesNotContain("N 0", facts);
     }
+
+    /// <summary>A replay applies a stored run's events as they were: its elapsed time is the run's own, not the time since it ran.</summary>
+    [Fact]
+    public void A_replayed_runs_elapsed_time_is_the_runs_own()
+    {
+        var events = new Events().Start(2).Solve(0, "5"); // 9 events 0.1 s apart, days ago
+        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.ChartInteractive, false).Add(c => c.RefreshHz, 0));
+        Assert.EndsWith("· 0.8 s", panel.Find("[data-testid=run-facts]").TextContent.Trim());
+    }
 }
