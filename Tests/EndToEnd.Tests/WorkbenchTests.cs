@@ -252,6 +252,12 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
     public async Task An_evaluation_runs_from_the_page_with_charts_and_links_to_its_runs()
     {
         var page = await fixture.Browser.OpenAsync(fixture.Server.Url + "/eval");
+        // A typed path is the dataset used: the list says so while the path is there, and is back when it is cleared.
+        var notUsed = page.GetByText("not used: the path below is");
+        await SolvePage.SetAsync(page, "eval-path", "data/elsewhere.jsonl");
+        await notUsed.WaitForAsync();
+        await SolvePage.SetAsync(page, "eval-path", "");
+        await notUsed.WaitForAsync(new() { State = WaitForSelectorState.Detached });
         await SolvePage.SetAsync(page, "eval-limit", "3");
         await SolvePage.SetAsync(page, "eval-n", "4");
         await page.Locator("[data-testid=eval-start]").ClickAsync();
