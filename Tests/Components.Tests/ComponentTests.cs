@@ -109,21 +109,6 @@ public sealed class ComponentTests : IAsyncLifetime
     }
 
     [Fact]
-    public void The_tree_draws_restarts_as_new_branches_from_the_prompt()
-    {
-        var events = new Events().Start(1);
-        events.Add(new TextDelta(0, 0, 1, "I think it is 5.", [0.4f]));
-        events.Add(new RoundFinished(0, 0, 1, StopReason.EndOfSequence, 1));
-        events.Add(new CandidateRestarted(0, 1, 1, DecisionReason.NoCodeBlock));
-        events.Add(new TextDelta(0, 1, 2, "```python\nprint(5)\n```\n```output\n", [0.9f]));
-        var tree = _ctx.Render<CandidateTree>(p => p.Add(c => c.Candidates, events.View.Snapshot().Candidates).Add(c => c.PromptTokens, 20));
-        Assert.Contains("prompt (20 tokens)", tree.Markup);
-        Assert.Contains("restart 1 (fork of the prompt)", tree.Markup);
-        Assert.Contains("⟲ no code block (check 1)", tree.Markup);
-        Assert.Contains("round 2: text + code", tree.Markup);
-    }
-
-    [Fact]
     public void A_stopped_run_marks_unfinished_candidates_cancelled_and_an_interrupted_one_says_so()
     {
         var events = new Events().Start(2).Solve(0, "5");

@@ -282,9 +282,15 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         Assert.Equal(4, await page.Locator("[data-testid=candidate-card]").CountAsync());
     }
 
-    /// <summary>Not a timed test: prints what N = 48 costs (updates reaching the page per second, server memory).</summary>
+    private const string TileCellKinds = "() => [...document.querySelectorAll('[data-testid=tile] .cell')].map(c => c.dataset.kind).join()";
+    private const string EndedTiles = "() => document.querySelectorAll('[data-testid=tile]:is([data-status=Answered],[data-status=Pruned],[data-status=Unanswered],[data-status=Failed])').length";
+
+    /// <summary>
+    /// The overview and the tree at N = 48 — tiles that follow the run on one screen, a drawn tree — and, not as a timed
+    /// test, what N = 48 costs (updates reaching the page per second, server memory).
+    /// </summary>
     [Fact]
-    public async Task Measure_updates_per_second_at_N_48()
+    public async Task At_N_48_the_overview_fits_one_screen_and_follows_the_run_and_the_tree_draws_it()
     {
         var page = await fixture.Browser.OpenAsync(fixture.Server.Url + "/");
         int frames = 0;
@@ -294,6 +300,7 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         await SolvePage.FillAsync(page, DigitSum, width: 48, depth: 4, seed: "48");
 
         double peakRss = 0;
+        var seen = new HashSet<string>(); // the overview's cells, sampled while the run ran
         await SolvePage.RunAsync(page);
         await SolvePage.WaitForStatusAsync(page, "Running");
         int startFrames = frames;
@@ -301,6 +308,7 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         while (await page.Locator("[data-testid=run-panel]").GetAttributeAsync("data-status") == "Running")
         {
             peakRss = Math.Max(peakRss, fixture.Server.RssMiB());
+            seen.Add(await page.EvaluateAsync<string>(TileCellKinds));
             await Task.Delay(200);
         }
         double seconds = clock.Elapsed.TotalSeconds;
@@ -308,6 +316,36 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         await SolvePage.WaitForStatusAsync(page, "Finished");
         Assert.Equal(48, await page.Locator("[data-testid=candidate-card]").CountAsync());
         await SolvePage.ScreenshotAsync(page, "8-n48");
+
+        // The overview: 48 tiles that followed the run and fit one screen.
+        Assert.True(seen.Count >= 3, $"the tiles changed while the run ran ({seen.Count} different states seen)");
+        Assert.Equal(48, await page.EvaluateAsync<int>(EndedTiles));
+        var overview = page.Locator("[data-testid=overview]");
+        await overview.ScrollIntoViewIfNeededAsync();
+        var box = (await overview.BoundingBoxAsync())!;
+        Assert.True(box.Height < 1000 / 2.0, $"48 tiles take {box.Height:0} px of a 1000 px screen");
+        var tiles = page.Locator("[data-testid=tile]");
+        Assert.Equal(48, await tiles.CountAsync());
+        Assert.Equal(48, await page.EvaluateAsync<int>(@"() => [...document.querySelectorAll('[data-testid=tile]')]
+            .filter(t => { const r = t.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth; }).length"));
+        Assert.True(await page.Locator("[data-testid=tile] [data-kind=Output]").CountAsync() >= 24, "most tiles show an executed cell");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(WorkbenchServer.Screenshots, "overview-n48-one-screen.png"), Clip = new() { X = 0, Y = box.Y - 40, Width = 1600, Height = Math.Min(1000, box.Height + 60) } });
+        var title = await tiles.Nth(5).GetAttributeAsync("title");
+        Assert.StartsWith("#5 · ", title);
+
+        // The tree at N = 48: a node per step, the majority's branches drawn thick; a tile opens its candidate.
+        await page.Locator("[data-testid=layout-tree]").ClickAsync();
+        var tree = page.Locator("[data-testid=candidate-tree]");
+        await tree.WaitForAsync();
+        Assert.True(await tree.Locator("[data-testid=tree-node]").CountAsync() >= 1 + 48 * 2, "at least a step and a leaf per candidate");
+        Assert.True(await tree.Locator("line.majority").CountAsync() >= 2, "the majority's branches are highlighted");
+        await tree.ScrollIntoViewIfNeededAsync();
+        await tree.ScreenshotAsync(new() { Path = Path.Combine(WorkbenchServer.Screenshots, "tree-n48.png") });
+        await page.Locator("[data-testid=tree-collapse-all]").ClickAsync();
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('[data-testid=tree-node]').length === 49");
+        await tree.ScreenshotAsync(new() { Path = Path.Combine(WorkbenchServer.Screenshots, "tree-n48-collapsed.png") });
+        await tiles.Nth(5).ClickAsync();
+        await page.WaitForURLAsync("**/candidates/5");
         var line = $"N=48: {updates} updates in {seconds:0.0} s; value updates-per-second-n48 = {updates / seconds:0.0} /s; value server-rss-n48 = {peakRss:0} MiB";
         Console.WriteLine(line);
         await File.WriteAllTextAsync(Path.Combine(WorkbenchServer.Screenshots, "n48-measurement.txt"), line + "\n");
