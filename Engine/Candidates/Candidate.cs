@@ -102,7 +102,11 @@ public sealed class Candidate
     public int AppendedTokens { get; set; }
     public double ExecutionSeconds { get; set; }
     public string? Error { get; set; }
+    /// <summary>Set when a researcher branched it from another candidate: where it came from and what it inherited.</summary>
+    public Runs.BranchStart? Branch { get; init; }
 
+    /// <summary>A branch made inside its own run (extra to N), not a candidate of a run of branches.</summary>
+    [JsonIgnore] public bool IsBranchInRun => Branch is { SourceRunId: null };
     [JsonIgnore] public int Restarts => Math.Max(0, Attempts.Count - 1);
     [JsonIgnore] public Attempt Current => Attempts[^1];
     [JsonIgnore] public bool IsFinished => Status is CandidateStatus.Answered or CandidateStatus.Pruned or CandidateStatus.Unanswered or CandidateStatus.Cancelled or CandidateStatus.Failed;

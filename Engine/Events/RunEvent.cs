@@ -26,6 +26,8 @@ namespace Numina.Engine.Events;
 [JsonDerivedType(typeof(SettingsChanged), "settings-changed")]
 [JsonDerivedType(typeof(CandidateAdded), "candidate-added")]
 [JsonDerivedType(typeof(PolicyActed), "policy-acted")]
+[JsonDerivedType(typeof(BranchStarted), "branch-started")]
+[JsonDerivedType(typeof(RunResumed), "run-resumed")]
 [JsonDerivedType(typeof(RunFinished), "run-finished")]
 [JsonDerivedType(typeof(RunCancelled), "run-cancelled")]
 [JsonDerivedType(typeof(RunFailed), "run-failed")]
@@ -68,6 +70,15 @@ public sealed record SettingsChanged(string Setting, string From, string To, IRe
 
 /// <summary>A candidate forked from the prompt after the start (N was raised).</summary>
 public sealed record CandidateAdded(int Candidate) : RunEvent;
+
+/// <summary>
+/// An attempt of a candidate a researcher branched from another one (<see cref="BranchPoint"/>) starts: it inherits the
+/// source's transcript up to the point (<see cref="Inherited"/>, the edited code in place) and goes on from there.
+/// </summary>
+public sealed record BranchStarted(int Candidate, int Attempt, BranchPoint From, string? SourceRunId, IReadOnlyList<Segment> Inherited) : RunEvent;
+
+/// <summary>A finished run runs again for new branches; it finishes again with a new vote.</summary>
+public sealed record RunResumed(string Reason) : RunEvent;
 
 /// <summary>A decoding policy acted: stopped the run or a candidate, calibrated a threshold, grouped an answer.</summary>
 public sealed record PolicyActed(string Policy, string Message, IReadOnlyList<int> Candidates) : RunEvent;

@@ -140,7 +140,8 @@ internal sealed class LiveRun : ISteerable
         {
             if (_finished) throw new InvalidOperationException("The run has finished: N can no longer be changed.");
             var all = Run.CandidatesSnapshot();
-            var kept = all.Where(c => c.PruneReason != PruneReason.RemovedByResearcher).ToList();
+            // Branches made inside the run are extra: N counts the others.
+            var kept = all.Where(c => c.PruneReason != PruneReason.RemovedByResearcher && !c.IsBranchInRun).ToList();
             var removed = kept.Where(c => !c.IsFinished).OrderByDescending(c => c.Index).Take(Math.Max(0, kept.Count - width)).ToList();
             var added = Enumerable.Range(all.Count, Math.Max(0, width - kept.Count)).ToList();
             var change = Run.Steer("N", d => d with { Width = width }, d => d.Width.ToString(), [.. added, .. removed.Select(c => c.Index)]);
@@ -155,6 +156,21 @@ internal sealed class LiveRun : ISteerable
             return width > atOnce && added.Count > 0
                 ? change with { Note = $"the KV pool holds {atOnce} candidates at once: the other {width - atOnce} wait and start as others finish, in waves" }
                 : change;
+        }
+    }
+
+    /// <summary>A researcher's branch: a new candidate that goes on from a point of another one, and joins the vote.</summary>
+    public int Branch(BranchPoint point)
+    {
+        lock (_gate)
+        {
+            if (_finished) throw new InvalidOperationException("The run has finished: nothing can join it now.");
+            var all = Run.CandidatesSnapshot();
+            if (point.Candidate < 0 || point.Candidate >= all.Count) throw new ArgumentException($"The run has no candidate {point.Candidate}.");
+            var start = BranchStart.From(all[point.Candidate], point, Run.Preset);
+            var candidate = Run.AddCandidate(start);
+            Start(candidate);
+            return candidate.Index;
         }
     }
 

@@ -27,6 +27,13 @@ public sealed class RunControl
 
     public SteeringChange SetTopP(double topP) => Target().SetSampling(null, topP);
 
+    /// <summary>
+    /// Branches a candidate: a new candidate goes on from the point (edited code, temperature, seed as given), is
+    /// recorded with where it came from, and joins the vote. Returns its index. Throws <see cref="ArgumentException"/>
+    /// for a point that is not in the run.
+    /// </summary>
+    public int Branch(BranchPoint point) => Target().Branch(point);
+
     /// <summary>The running run's steering, as a caller that looked it up just before the run ended still holds it.</summary>
     internal ISteerable? Attached
     {
@@ -54,6 +61,7 @@ internal interface ISteerable
     SteeringChange SetWidth(int width);
     SteeringChange SetDepth(int depth);
     SteeringChange SetSampling(double? temperature, double? topP);
+    int Branch(BranchPoint point);
 }
 
 /// <summary>One change made by the researcher while the run ran.</summary>

@@ -33,9 +33,13 @@ internal sealed class RunState
         get { lock (_gate) return _decoding; }
     }
 
+    /// <summary>Where a run of branches starts every candidate (a raised N adds more of them); null: the prompt.</summary>
+    private readonly BranchStart? _start;
+
     public RunState(RunRequest request, ILanguageModel model, ICodeExecutor executor, IRunEventSink events)
     {
         _events = events;
+        _start = request.Start;
         _decoding = request.Settings.Decoding;
         Record = new RunRecord
         {
@@ -48,8 +52,34 @@ internal sealed class RunState
             AnswerPolicy = request.Settings.AnswerPolicy ?? request.Preset.AnswerPolicy,
             Model = model.Facts,
             Executor = executor.Facts,
-            Candidates = Enumerable.Range(0, request.Settings.Decoding.Width).Select(i => new Candidate { Index = i }).ToList(),
+            Candidates = Enumerable.Range(0, request.Settings.Decoding.Width).Select(i => new Candidate { Index = i, Branch = request.Start }).ToList(),
         };
+    }
+
+    /// <summary>
+    /// A finished run taken up again (for new branches): its record, the settings as it was steered, the vote so far;
+    /// its events go on numbering after <paramref name="lastSequence"/>.
+    /// </summary>
+    public RunState(RunRecord record, long lastSequence, IRunEventSink events)
+    {
+        _events = events;
+        _sequence = lastSequence;
+        Record = record;
+        var decoding = record.Settings.Decoding;
+        foreach (var change in record.Steering)
+            decoding = change.Setting switch
+            {
+                "N" => decoding with { Width = int.Parse(change.To, System.Globalization.CultureInfo.InvariantCulture) },
+                "M" => decoding with { Depth = int.Parse(change.To, System.Globalization.CultureInfo.InvariantCulture) },
+                "temperature" => decoding with { Temperature = double.Parse(change.To, System.Globalization.CultureInfo.InvariantCulture) },
+                "top_p" => decoding with { TopP = double.Parse(change.To, System.Globalization.CultureInfo.InvariantCulture) },
+                _ => decoding,
+            };
+        _decoding = decoding;
+        _start = record.Candidates.Select(c => c.Branch).FirstOrDefault(b => b?.SourceRunId is not null);
+        foreach (var c in record.Candidates.Where(c => c.Status == CandidateStatus.Answered && c.Answer is not null).OrderBy(c => c.AnsweredRound))
+            _arrived.Add(c.Answer!);
+        (record.Status, record.FinishedAt, record.Error) = (RunStatus.Running, null, null);
     }
 
     public void Publish(RunEvent e)
@@ -58,28 +88,34 @@ internal sealed class RunState
         lock (_gate) _events.Publish(e with { Sequence = ++_sequence, Time = DateTimeOffset.UtcNow, RunId = Record.Id });
     }
 
-    /// <summary>A new attempt from the bare prompt, with its own seed; the current sampler settings apply.</summary>
+    /// <summary>
+    /// A new attempt from the bare prompt, with its own seed; the current sampler settings apply. A branch's attempt
+    /// starts with what it inherits (the caller appends it to the sequence) and may have its own seed and temperature.
+    /// </summary>
     public ISequence StartAttempt(IPromptState prompt, Candidate candidate, int firstRound)
     {
+        int number = candidate.Attempts.Count;
         var attempt = new Attempt
         {
-            Number = candidate.Attempts.Count,
-            Seed = Seeds.ForAttempt(Record.Seed, candidate.Index, candidate.Attempts.Count),
+            Number = number,
+            Seed = candidate.Branch?.Point.Seed is { } own && number == 0 ? own : Seeds.ForAttempt(Record.Seed, candidate.Index, number),
             FirstRound = firstRound,
+            Segments = candidate.Branch is { } branch ? [.. branch.Segments] : [],
+            Executions = candidate.Branch?.InheritedExecutions ?? 0,
         };
         candidate.Attempts.Add(attempt);
         candidate.PromptTokens = prompt.TokenCount;
         lock (_gate)
         {
-            var sequence = prompt.Fork(Sampling(attempt.Seed));
+            var sequence = prompt.Fork(Sampling(attempt.Seed, candidate));
             _sequences[candidate.Index] = sequence;
             return sequence;
         }
     }
 
-    private SamplingSettings Sampling(ulong seed) => new()
+    private SamplingSettings Sampling(ulong seed, Candidate candidate) => new()
     {
-        Temperature = _decoding.Temperature,
+        Temperature = candidate.Branch?.Point.Temperature ?? _decoding.Temperature,
         TopP = _decoding.TopP,
         TopK = _decoding.TopK,
         MinP = _decoding.MinP,
@@ -87,12 +123,12 @@ internal sealed class RunState
         Seed = seed,
     };
 
-    /// <summary>A new candidate for a raised N; its seeds derive from its index like every other candidate's.</summary>
-    public Candidate AddCandidate()
+    /// <summary>A new candidate for a raised N, or a branch; its seeds derive from its index like every other candidate's.</summary>
+    public Candidate AddCandidate(BranchStart? branch = null)
     {
         lock (_gate)
         {
-            var candidate = new Candidate { Index = Record.Candidates.Count };
+            var candidate = new Candidate { Index = Record.Candidates.Count, Branch = branch ?? _start };
             Record.Candidates.Add(candidate);
             return candidate;
         }
@@ -115,8 +151,8 @@ internal sealed class RunState
             _decoding = next;
             foreach (var (index, sequence) in _sequences)
             {
-                var attemptSeed = Record.Candidates[index].Current.Seed;
-                try { sequence.Sampling = Sampling(attemptSeed); }
+                var candidate = Record.Candidates[index];
+                try { sequence.Sampling = Sampling(candidate.Current.Seed, candidate); }
                 catch (ObjectDisposedException) { } // it finished meanwhile
             }
             Record.Steering.Add(record);

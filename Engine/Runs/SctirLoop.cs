@@ -19,6 +19,8 @@ public sealed record RunRequest
     public Preset Preset { get; init; } = BuiltInPresets.Numina;
     public RunSettings Settings { get; init; } = new();
     public string? RunId { get; init; }
+    /// <summary>A run of branches: every candidate starts from this point of another run's candidate (null: from the prompt).</summary>
+    public BranchStart? Start { get; init; }
 }
 
 /// <summary>
@@ -28,27 +30,55 @@ public sealed record RunRequest
 /// </summary>
 public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
 {
-    public async Task<RunRecord> RunAsync(RunRequest request, IRunEventSink events, CancellationToken cancellationToken, RunControl? control = null)
+    public Task<RunRecord> RunAsync(RunRequest request, IRunEventSink events, CancellationToken cancellationToken, RunControl? control = null)
     {
         SettingsValidator.Validate(request.Settings.Decoding);
         var problems = request.Preset.Check().Concat(request.Settings.Policies.Check()).ToList();
         if (problems.Count > 0) throw new InvalidSettingsException(problems);
 
         var run = new RunState(request, model, executor, events);
+        return DriveAsync(run, request, expectedPrompt: null, cancellationToken, control,
+            prompt => new RunStarted(run.Decoding.Width, run.Decoding.Depth, run.Record.Seed, request.Preset.Name, run.Record.Prompt, prompt.TokenCount, run.Policies.ToString()),
+            live => { foreach (var candidate in run.CandidatesSnapshot()) live.Start(candidate); });
+    }
+
+    /// <summary>
+    /// Takes a finished run up again for new branches (<see cref="BranchPoint"/>): the prompt is evaluated again, the
+    /// branches run, and the run finishes again with every candidate in the vote. Its events number on from
+    /// <paramref name="lastSequence"/>. The model must be the one the run was made with.
+    /// </summary>
+    public Task<RunRecord> ContinueAsync(RunRecord record, RunRequest request, long lastSequence, IReadOnlyList<BranchPoint> branches,
+        IRunEventSink events, CancellationToken cancellationToken, RunControl? control = null)
+    {
+        if (branches.Count == 0) throw new ArgumentException("Nothing to take the run up again for: no branch.");
+        if (record.Model is { } made && made.Name != model.Facts.Name)
+            throw new InvalidOperationException($"The run was made with {made.Name} and {model.Facts.Name} is loaded: load {made.Name} to branch inside the run, or branch as a new run.");
+        var run = new RunState(record, lastSequence, events);
+        var from = string.Join(", ", branches.Select(b => $"#{b.Candidate}"));
+        return DriveAsync(run, request, expectedPrompt: record.Prompt, cancellationToken, control,
+            _ => new RunResumed($"{branches.Count} branch(es) from {from}"),
+            live => { foreach (var point in branches) live.Branch(point); });
+    }
+
+    /// <summary>Evaluates the prompt once, starts the candidates, lets the researcher steer, and closes the record.</summary>
+    private async Task<RunRecord> DriveAsync(RunState run, RunRequest request, string? expectedPrompt, CancellationToken cancellationToken, RunControl? control,
+        Func<IPromptState, RunEvent> started, Action<LiveRun> begin)
+    {
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             var rendered = PromptRenderer.Render(request.Preset, request.Problem.Text, model);
+            if (expectedPrompt is not null && rendered.Prompt.Text != expectedPrompt)
+                throw new InvalidOperationException("The loaded model renders this problem's prompt differently from the run: branch as a new run instead.");
             (run.Record.Prompt, run.Record.PromptRendering) = (rendered.Prompt.Text, rendered.How);
             var promptOptions = new PromptOptions { MaxSequenceTokens = run.Decoding.ContextSize, Sequences = run.Decoding.Width };
             using var prompt = await model.EvaluatePromptAsync(rendered.Prompt, promptOptions, cancellationToken).ConfigureAwait(false);
             run.Record.PromptTokens = prompt.TokenCount;
             run.Record.SequencePlan = prompt.Plan;
-            run.Publish(new RunStarted(run.Decoding.Width, run.Decoding.Depth, run.Record.Seed, request.Preset.Name, run.Record.Prompt, prompt.TokenCount,
-                run.Policies.ToString()));
+            run.Publish(started(prompt));
             await using var grouping = run.Policies.GroupEquivalentAnswers ? new AnswerGrouping(new SymbolicEquivalence(executor)) : null;
             var live = new LiveRun(run, prompt, failure, grouping, RunCandidateAsync);
-            foreach (var candidate in run.CandidatesSnapshot()) live.Start(candidate);
+            begin(live);
             control?.Attach(live);
             using var budget = run.Policies.TimeBudgetSeconds > 0 ? new CancellationTokenSource(TimeSpan.FromSeconds(run.Policies.TimeBudgetSeconds)) : null;
             using var spent = budget?.Token.Register(() => live.BudgetSpent(run.Policies.TimeBudgetSeconds));
@@ -77,11 +107,12 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
             entered = true;
             await using var session = await executor.OpenSessionAsync(
                 CodeSessionOptions.From(preset, run.Settings.Execution, $"candidate {candidate.Index}"), ct).ConfigureAwait(false);
-            sequence = run.StartAttempt(live.Prompt, candidate, firstRound: 1);
+            int first;
+            (sequence, first) = await BeginAttemptAsync(live, session, candidate, candidate.Branch?.Round ?? 1, ct).ConfigureAwait(false);
             var confidence = new SlidingConfidence(run.Policies.ConfidenceWindow);
 
             // M is read each round: the researcher may raise or lower it while the run runs.
-            for (int round = 1; round <= run.Decoding.Depth; round++)
+            for (int round = first; round <= DepthOf(run, candidate); round++)
             {
                 candidate.RoundsUsed = round;
                 candidate.Status = CandidateStatus.Decoding;
@@ -109,7 +140,7 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
                 run.AddGeneration(candidate, generation, round);
                 (attempt.Confidence, attempt.LowestWindowConfidence) = (confidence.Mean, confidence.LowestOrMean);
 
-                bool lastRound = round >= run.Decoding.Depth;
+                bool lastRound = round >= DepthOf(run, candidate);
                 var verdict = RoundCheck.Decide(preset, candidate.Transcript(run.Record.Prompt), generation.StopReason, lastRound);
                 run.Log(candidate, round, verdict);
 
@@ -122,8 +153,10 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
                     case DecisionKind.Restart:
                         run.Publish(new CandidateRestarted(candidate.Index, round, attempt.Number + 1, verdict.Reason));
                         sequence.Dispose();
+                        sequence = null;
                         await session.ResetAsync(ct).ConfigureAwait(false);
-                        sequence = run.StartAttempt(live.Prompt, candidate, firstRound: round + 1);
+                        (sequence, first) = await BeginAttemptAsync(live, session, candidate, round + 1, ct).ConfigureAwait(false);
+                        round = first - 1;
                         confidence = new SlidingConfidence(run.Policies.ConfidenceWindow);
                         continue;
                     case DecisionKind.Prune:
@@ -176,6 +209,38 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
             if (entered) live.Slots.Leave();
         }
     }
+
+    /// <summary>
+    /// A new attempt: a fork of the kept prompt. A branch's attempt then takes what it inherits — appended to the
+    /// sequence in one go, its cells run again silently in Jupyter mode — and, branched at a cell, runs that cell (edited
+    /// or not) in <paramref name="firstRound"/>. Returns the sequence and the first round the model writes.
+    /// </summary>
+    private static async Task<(ISequence Sequence, int FirstWritten)> BeginAttemptAsync(LiveRun live, ICodeSession session, Candidate candidate, int firstRound, CancellationToken ct)
+    {
+        var run = live.Run;
+        var sequence = run.StartAttempt(live.Prompt, candidate, firstRound);
+        if (candidate.Branch is not { } branch) return (sequence, firstRound);
+        try
+        {
+            run.Publish(new BranchStarted(candidate.Index, candidate.Current.Number, branch.Point, branch.SourceRunId, branch.Segments));
+            var inherited = string.Concat(branch.Segments.Select(s => s.Text));
+            if (inherited.Length > 0) candidate.PromptTokens += await sequence.AppendAsync(inherited, ct).ConfigureAwait(false);
+            if (run.Settings.Execution == ExecutionMode.Jupyter)
+                foreach (var cell in branch.EarlierCells) await CellSource.RunAsync(session, cell, run.Preset, ct).ConfigureAwait(false);
+            if (!branch.RunsCode) return (sequence, firstRound);
+            await ExecuteAsync(run, session, sequence, candidate, branch.Code!, firstRound, ct).ConfigureAwait(false);
+            return (sequence, firstRound + 1);
+        }
+        catch
+        {
+            sequence.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>M, or for a branch at least the round after its point (a branch from the last round still gets to write).</summary>
+    private static int DepthOf(RunState run, Candidate candidate) =>
+        candidate.Branch is { } branch ? Math.Max(run.Decoding.Depth, branch.FirstWrittenRound) : run.Decoding.Depth;
 
     /// <summary>Check 5: run the last block and append its output to the candidate's own context.</summary>
     private static async Task ExecuteAsync(RunState run, ICodeSession session, ISequence sequence, Candidate candidate, string code, int round, CancellationToken ct)

@@ -20,6 +20,15 @@ public sealed class BlockView
     public double Seconds { get; init; }
     /// <summary>False while the model is still writing it.</summary>
     public bool Complete { get; set; }
+    /// <summary>Taken over from the candidate a branch came from, not written by it.</summary>
+    public bool Inherited { get; init; }
+}
+
+/// <summary>Where a branch came from: a point of another candidate (of this run, or of <see cref="SourceRunId"/>).</summary>
+public sealed record BranchOrigin(BranchPoint From, string? SourceRunId, int InheritedBlocks)
+{
+    public string Describe() => $"branch of #{From.Candidate}{(SourceRunId is { } run ? $" in run {run}" : "")}" +
+        (From.Code is not null ? ", code edited" : "") + (From.Temperature is { } t ? $", T {SteeringChange.Format(t)}" : "") + (From.Seed is { } seed ? $", seed {seed}" : "");
 }
 
 public enum BlockKind { Model, Output, Traceback }
@@ -46,6 +55,7 @@ public sealed class CandidateView
     public PruneReason? PruneReason { get; set; }
     public DecisionReason? EndReason { get; set; }
     public bool AddedByResearcher { get; init; }
+    public BranchOrigin? Branch { get; set; }
     public int GeneratedTokens { get; set; }
     public int AppendedTokens { get; set; }
     public int Version { get; set; }
@@ -257,6 +267,35 @@ public sealed class RunView
                     Decide(e, retried.Round, retried.Candidate, "retry", $"{retried.Reason}; {retried.DiscardedTokens} streamed token(s) discarded");
                     break;
                 }
+                case BranchStarted b:
+                {
+                    var c = Touch(Candidate(b.Candidate));
+                    var attempt = AttemptOf(c, b.Attempt);
+                    attempt.Blocks.Clear();
+                    foreach (var segment in b.Inherited)
+                    {
+                        var kind = segment.Kind switch { SegmentKind.Output => BlockKind.Output, SegmentKind.Traceback => BlockKind.Traceback, _ => BlockKind.Model };
+                        if (kind == BlockKind.Model && attempt.Blocks.Count > 0 && attempt.Blocks[^1] is { Kind: BlockKind.Model } same && same.Round == segment.Round)
+                        {
+                            same.Text.Append(segment.Text); // prose and code of one round are one block, as when written
+                            continue;
+                        }
+                        var block = new BlockView { Kind = kind, Round = segment.Round, Outcome = segment.Outcome, Complete = true, Inherited = true };
+                        block.Text.Append(segment.Text);
+                        attempt.Blocks.Add(block);
+                    }
+                    c.Branch = new BranchOrigin(b.From, b.SourceRunId, attempt.Blocks.Count);
+                    c.Round = b.Inherited.Count > 0 ? b.Inherited[^1].Round : c.Round;
+                    if (b.Attempt == 0 && b.SourceRunId is null)
+                        Decide(e, null, b.Candidate, "branch", $"branched from #{b.From.Candidate} (attempt {b.From.Attempt}, {attempt.Blocks.Count} block(s) inherited)" +
+                            (b.From.Code is not null ? ", code edited" : ""));
+                    break;
+                }
+                case RunResumed resumed:
+                    Status = RunStatus.Running;
+                    (FinalAnswer, Correct) = (null, null);
+                    Decide(e, null, null, "resume", $"taken up again: {resumed.Reason}");
+                    break;
                 case CandidateAdded added:
                     if (added.Candidate >= Candidates.Count)
                         for (int i = Candidates.Count; i <= added.Candidate; i++) Candidates.Add(new CandidateView { Index = i, AddedByResearcher = true });
@@ -355,9 +394,9 @@ public sealed class RunView
                 if (_snapshots.TryGetValue(c.Index, out var s) && s.Version == c.Version) return s;
                 s = new CandidateSnapshot(c.Index, c.Version, c.Status, c.StatusText, c.Round, c.Answer, c.PruneReason, c.AddedByResearcher, c.Restarts,
                     c.Attempts.Select(a => new AttemptSnapshot(a.Number,
-                        a.Blocks.Select(b => new BlockSnapshot(b.Kind, b.Round, b.Text.ToString(), [.. b.Probabilities], [.. b.TokenEnds], b.Outcome, b.Seconds, b.Complete)).ToList(),
+                        a.Blocks.Select(b => new BlockSnapshot(b.Kind, b.Round, b.Text.ToString(), [.. b.Probabilities], [.. b.TokenEnds], b.Outcome, b.Seconds, b.Complete) { Inherited = b.Inherited }).ToList(),
                         a.RestartReason, a.RestartRound)).ToList(),
-                    c.GeneratedTokens, c.AppendedTokens);
+                    c.GeneratedTokens, c.AppendedTokens) { Branch = c.Branch };
                 _snapshots[c.Index] = s;
                 return s;
             }).ToList();
@@ -381,7 +420,10 @@ public sealed class RunView
     }
 }
 
-public sealed record BlockSnapshot(BlockKind Kind, int Round, string Text, float[] Probabilities, int[] TokenEnds, CellOutcome? Outcome, double Seconds, bool Complete);
+public sealed record BlockSnapshot(BlockKind Kind, int Round, string Text, float[] Probabilities, int[] TokenEnds, CellOutcome? Outcome, double Seconds, bool Complete)
+{
+    public bool Inherited { get; init; }
+}
 
 public sealed record AttemptSnapshot(int Number, IReadOnlyList<BlockSnapshot> Blocks, DecisionReason? RestartReason, int? RestartRound)
 {
@@ -394,6 +436,7 @@ public sealed record CandidateSnapshot(
     int Restarts, IReadOnlyList<AttemptSnapshot> Attempts, int GeneratedTokens, int AppendedTokens)
 {
     public bool Removed => PruneReason == Engine.Candidates.PruneReason.RemovedByResearcher;
+    public BranchOrigin? Branch { get; init; }
     public AttemptSnapshot? Current => Attempts.Count > 0 ? Attempts[^1] : null;
     public bool IsLive => Status is CandidateStatus.Waiting or CandidateStatus.Decoding or CandidateStatus.Executing;
 }
