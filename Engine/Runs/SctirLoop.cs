@@ -37,7 +37,7 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
         if (problems.Count > 0) throw new InvalidSettingsException(problems);
 
         var run = new RunState(request, model, executor, events);
-        return DriveAsync(run, request, expectedPrompt: null, cancellationToken, control,
+        return DriveAsync(run, request, cancellationToken, control,
             prompt => new RunStarted(run.Decoding.Width, run.Decoding.Depth, run.Record.Seed, request.Preset.Name, run.Record.Prompt, prompt.TokenCount, run.Policies.ToString()),
             live => { foreach (var candidate in run.CandidatesSnapshot()) live.Start(candidate); });
     }
@@ -51,25 +51,31 @@ public sealed class SctirLoop(ILanguageModel model, ICodeExecutor executor)
         IRunEventSink events, CancellationToken cancellationToken, RunControl? control = null)
     {
         if (branches.Count == 0) throw new ArgumentException("Nothing to take the run up again for: no branch.");
-        if (record.Model is { } made && made.Name != model.Facts.Name)
-            throw new InvalidOperationException($"The run was made with {made.Name} and {model.Facts.Name} is loaded: load {made.Name} to branch inside the run, or branch as a new run.");
+        CheckCanContinue(record, request, model);
         var run = new RunState(record, lastSequence, events);
         var from = string.Join(", ", branches.Select(b => $"#{b.Candidate}"));
-        return DriveAsync(run, request, expectedPrompt: record.Prompt, cancellationToken, control,
+        return DriveAsync(run, request, cancellationToken, control,
             _ => new RunResumed($"{branches.Count} branch(es) from {from}"),
             live => { foreach (var point in branches) live.Branch(point); });
     }
 
+    /// <summary>Whether <paramref name="model"/> can take the run up again: the run's model, reading the run's prompt.</summary>
+    public static void CheckCanContinue(RunRecord record, RunRequest request, ILanguageModel model)
+    {
+        if (record.Model is { } made && made.Name != model.Facts.Name)
+            throw new InvalidOperationException($"The run was made with {made.Name} and {model.Facts.Name} is loaded: load {made.Name} to branch inside the run, or branch as a new run.");
+        if (PromptRenderer.Render(request.Preset, request.Problem.Text, model).Prompt.Text != record.Prompt)
+            throw new InvalidOperationException("The loaded model renders this problem's prompt differently from the run: branch as a new run instead.");
+    }
+
     /// <summary>Evaluates the prompt once, starts the candidates, lets the researcher steer, and closes the record.</summary>
-    private async Task<RunRecord> DriveAsync(RunState run, RunRequest request, string? expectedPrompt, CancellationToken cancellationToken, RunControl? control,
+    private async Task<RunRecord> DriveAsync(RunState run, RunRequest request, CancellationToken cancellationToken, RunControl? control,
         Func<IPromptState, RunEvent> started, Action<LiveRun> begin)
     {
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             var rendered = PromptRenderer.Render(request.Preset, request.Problem.Text, model);
-            if (expectedPrompt is not null && rendered.Prompt.Text != expectedPrompt)
-                throw new InvalidOperationException("The loaded model renders this problem's prompt differently from the run: branch as a new run instead.");
             (run.Record.Prompt, run.Record.PromptRendering) = (rendered.Prompt.Text, rendered.How);
             var promptOptions = new PromptOptions { MaxSequenceTokens = run.Decoding.ContextSize, Sequences = run.Decoding.Width };
             using var prompt = await model.EvaluatePromptAsync(rendered.Prompt, promptOptions, cancellationToken).ConfigureAwait(false);

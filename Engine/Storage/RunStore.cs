@@ -149,6 +149,13 @@ public sealed class RunStore : IAsyncDisposable
         return Task.CompletedTask;
     });
 
+    /// <summary>A finished run taken up again (for branches): running once more; its new events follow its old ones.</summary>
+    public void ResumeRun(string runId) => Enqueue((c, t) =>
+    {
+        Execute(c, "UPDATE runs SET status = 'Running', finished_at = NULL, error = NULL WHERE id = $id", t, ("$id", runId));
+        return Task.CompletedTask;
+    });
+
     /// <summary>A run that failed before its loop started (e.g. the prompt did not fit): recorded with its error.</summary>
     public void FailRun(string runId, string error) => Enqueue((c, t) =>
     {

@@ -108,4 +108,44 @@ public sealed class TreeTests : IAsyncLifetime
         cut.Find("button[data-testid=tree-collapse-all]").Click();
         Assert.Equal(4, cut.FindAll("[data-testid=tree-node]").Count); // root + a node per candidate
     }
+
+    [Fact]
+    public void A_branch_grows_from_its_sources_cell_beside_it_and_its_card_marks_what_it_inherited()
+    {
+        var events = RunWithARestart();
+        var point = new BranchPoint { Candidate = 0, Offset = "Let me compute.\n```python\nprint(2 + 3)\n```\n```output\n".Length, Code = "print(2 * 3)" };
+        events.Add(new BranchStarted(3, 0, point, null,
+        [
+            new Segment(SegmentKind.Text, "Let me compute.\n", 1), new Segment(SegmentKind.Code, "```python\nprint(2 * 3)\n```", 1), new Segment(SegmentKind.Text, "\n```output\n", 1),
+        ]));
+        events.Add(new CodeSubmitted(3, 0, 1, "print(2 * 3)"));
+        events.Add(new OutputReceived(3, 0, 1, CellOutcome.Success, "6\n```", 0.01, 2));
+        events.Add(new TextDelta(3, 0, 2, "\nSo \\boxed{6}.", [0.9f]));
+        events.Add(new RoundFinished(3, 0, 2, StopReason.EndOfSequence, 1));
+        events.Add(new CandidateAnswered(3, 2, "6", "6", "6"));
+        events.Vote(("5", [0]), ("7", [1]), ("6", [3]));
+        var run = events.View.Snapshot();
+
+        var tree = TreeLayout.Build(run.Candidates, run.Tally);
+        Assert.Equal(16, tree.Nodes.Count); // 13 as before, and the branch's own output, text and answer
+        Assert.Equal(15, tree.Edges.Count);
+        var branchEdge = Assert.Single(tree.Edges, e => e.Branch);
+        var from = tree.Nodes.Single(n => n.Id == branchEdge.From);
+        var to = tree.Nodes.Single(n => n.Id == branchEdge.To);
+        Assert.Equal((0, TreeNodeKind.Code, 1), (from.Candidate, from.Kind, from.Round)); // cut at #0's cell
+        Assert.Equal((3, TreeNodeKind.Output), (to.Candidate, to.Kind));
+        Assert.Equal(1, tree.Nodes.Single(n => n.Kind == TreeNodeKind.Answer && n.Candidate == 3).Column); // beside its source
+        Assert.Equal(5, tree.Columns);
+
+        var card = _ctx.Render<CandidateCard>(p => p.Add(c => c.Candidate, run.Candidates[3]));
+        Assert.Contains("branch of #0, code edited", card.Find("[data-testid=branch-chip]").TextContent);
+        Assert.Contains("its own writing from here", card.Find("[data-testid=branch-mark]").TextContent);
+        Assert.Contains("print(2 * 3)", card.Find("pre.code.inherited").TextContent);
+        Assert.Empty(card.FindAll("pre.output.inherited"));
+        Assert.Equal("6", card.Find("pre.output").TextContent);
+
+        var overview = _ctx.Render<RunOverview>(p => p.Add(o => o.Candidates, run.Candidates).Add(o => o.Tally, run.Tally));
+        Assert.Equal("⑂0", overview.Find("[data-candidate='3'] [data-testid=tile-branch]").TextContent);
+        Assert.Equal(["Output", "Text", "Answered"], overview.Find("[data-candidate='3']").QuerySelectorAll(".cell").Select(c => c.GetAttribute("data-kind")));
+    }
 }

@@ -25,7 +25,15 @@ public sealed class RunJob
     public RunRecord? Record { get; internal set; }
     /// <summary>Who asked for it, when not a researcher on the Solve page ("evaluation math500, problem 12").</summary>
     public string? Origin { get; init; }
+    /// <summary>Set when the job takes a finished run up again for branches rather than starting a run.</summary>
+    public Resumption? Resume { get; init; }
 }
+
+/// <summary>A stored run to take up again: its record, its last event's number, and the branches to add (more may join while it waits).</summary>
+public sealed record Resumption(RunRecord Record, long LastSequence, List<BranchPoint> Branches);
+
+/// <summary>What a branch became: a new candidate of a run (its index), or a new run of branches.</summary>
+public sealed record BranchOutcome(RunJob Job, int? Candidate, bool NewRun);
 
 /// <summary>
 /// The engine as the workbench's one service: runs first-in first-out on the loaded model, each stored as it goes; up
@@ -79,6 +87,68 @@ public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStor
         _signal.Release();
         return job;
     }
+
+    /// <summary>
+    /// Branches a candidate from a point. Into the same run: a running run takes the branch at once; a finished one is
+    /// taken up again (queued like any run) and finishes again with the branch in its vote. As a new run: a run of
+    /// <paramref name="width"/> candidates that all start from the point (the source run must be finished). Throws
+    /// <see cref="ArgumentException"/> or <see cref="InvalidOperationException"/> with a message to show.
+    /// </summary>
+    public BranchOutcome Branch(string runId, BranchPoint point, bool asNewRun = false, int width = 1)
+    {
+        if (Find(runId) is { State: not JobState.Done } live)
+        {
+            if (asNewRun) throw new InvalidOperationException("The run is still running: branch into it, or wait until it finishes to branch as a new run.");
+            if (live.State == JobState.Running && live.Control.IsAttached) return new BranchOutcome(live, live.Control.Branch(point), false);
+            if (live.Resume is { } queued)
+            {
+                Validate(queued.Record, point, live.Request.Preset);
+                lock (queued.Branches) queued.Branches.Add(point);
+                return new BranchOutcome(live, null, false);
+            }
+            throw new InvalidOperationException("The run has not started yet: branch it once its candidates have written something.");
+        }
+        var summary = store.Find(runId) ?? throw new ArgumentException($"No run {runId} in the store.");
+        var record = store.GetRecord(runId) ?? throw new InvalidOperationException($"Run {runId} was {summary.Status.ToString().ToLowerInvariant()} before it finished: it has no record to branch from.");
+        var request = store.GetRequest(runId) ?? throw new InvalidOperationException($"Run {runId} has no stored request.");
+        var start = Validate(record, point, request.Preset);
+        if (asNewRun)
+        {
+            var decoding = request.Settings.Decoding with
+            {
+                Width = width,
+                Seed = point.Seed,
+                Temperature = point.Temperature ?? request.Settings.Decoding.Temperature,
+            };
+            var job = Enqueue(new RunRequest
+            {
+                Problem = request.Problem, Preset = request.Preset, Settings = request.Settings with { Decoding = decoding },
+                Start = start with { SourceRunId = runId, Point = point with { Seed = null, Temperature = null } },
+            }, origin: $"branch of run {runId}, candidate {point.Candidate}");
+            return new BranchOutcome(job, null, true);
+        }
+        var model = models.Model ?? throw new InvalidOperationException($"No model is loaded: {models.Error}");
+        SctirLoop.CheckCanContinue(record, request, model);
+        var events = store.GetEvents(runId);
+        var resume = new RunJob
+        {
+            Id = runId, Request = request with { RunId = runId }, View = RunView.FromEvents(runId, request, events, summary.Status),
+            Resume = new Resumption(record, events.Count == 0 ? 0 : events.Max(e => e.Sequence), [point]),
+            Origin = $"branch of candidate {point.Candidate}",
+        };
+        lock (_gate)
+        {
+            _queue.Add(resume);
+            _jobs[runId] = resume;
+        }
+        _signal.Release();
+        return new BranchOutcome(resume, null, false);
+    }
+
+    private static BranchStart Validate(RunRecord record, BranchPoint point, Engine.Presets.Preset preset) =>
+        point.Candidate >= 0 && point.Candidate < record.Candidates.Count
+            ? BranchStart.From(record.Candidates[point.Candidate], point, preset)
+            : throw new ArgumentException($"The run has no candidate {point.Candidate}.");
 
     public RunJob? Find(string id)
     {
@@ -163,13 +233,22 @@ public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStor
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, job.Stop.Token);
         var pump = new ViewPump(job.View);
-        store.BeginRun(job.Request, job.Id, DateTimeOffset.UtcNow);
+        if (job.Resume is null) store.BeginRun(job.Request, job.Id, DateTimeOffset.UtcNow);
+        else store.ResumeRun(job.Id);
         try
         {
             // The model loaded when the run starts; a switch meanwhile unloads it only after the run.
             using var lease = models.Acquire() ?? throw new InvalidOperationException($"No model is loaded: {models.Error}");
             var loop = new SctirLoop(lease.Model, executor);
-            var record = await loop.RunAsync(job.Request, new TeeEventSink(pump, store.EventSink()), stop.Token, job.Control);
+            var sink = new TeeEventSink(pump, store.EventSink());
+            RunRecord record;
+            if (job.Resume is { } resume)
+            {
+                List<BranchPoint> branches;
+                lock (resume.Branches) branches = [.. resume.Branches];
+                record = await loop.ContinueAsync(resume.Record, job.Request, resume.LastSequence, branches, sink, stop.Token, job.Control);
+            }
+            else record = await loop.RunAsync(job.Request, sink, stop.Token, job.Control);
             store.FinishRun(record);
             job.Record = record;
             await pump.DrainAsync();
@@ -180,7 +259,8 @@ public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStor
         {
             // Whatever went wrong (the prompt did not fit, the backend broke), the run shows its error and the app carries on.
             log.LogWarning("Run {Id} failed: {Error}", job.Id, e.Message);
-            store.FailRun(job.Id, e.Message);
+            if (job.Resume is { } resume && resume.Record.Status != RunStatus.Running) store.FinishRun(resume.Record); // refused before it ran: the run stays as it was
+            else store.FailRun(job.Id, e.Message);
             try { await pump.DrainAsync(); } catch (Exception drain) { log.LogWarning("Run {Id}: the view could not take its events: {Error}", job.Id, drain.Message); }
             job.View.Fail(e.Message);
             job.Done.TrySetResult(null);
