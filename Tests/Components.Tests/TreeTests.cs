@@ -145,7 +145,7 @@ public sealed class TreeTests : IAsyncLifetime
         Assert.Equal("6", card.Find("pre.output").TextContent);
 
         var overview = _ctx.Render<RunOverview>(p => p.Add(o => o.Candidates, run.Candidates).Add(o => o.Tally, run.Tally));
-        Assert.Equal("⑂0", overview.Find("[data-candidate='3'] [data-testid=tile-branch]").TextContent);
+        Assert.Equal("0", overview.Find("[data-candidate='3'] [data-testid=tile-branch]").TextContent);
         Assert.Equal(["Output", "Text", "Answered"], overview.Find("[data-candidate='3']").QuerySelectorAll(".cell").Select(c => c.GetAttribute("data-kind")));
     }
 }

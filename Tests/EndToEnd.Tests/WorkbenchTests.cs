@@ -282,6 +282,56 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         Assert.Equal(4, await page.Locator("[data-testid=candidate-card]").CountAsync());
     }
 
+    [Fact]
+    public async Task A_candidate_branched_from_a_cell_with_edited_code_joins_the_run_and_its_vote_at_N_48()
+    {
+        var page = await fixture.Browser.OpenAsync(fixture.Server.Url + "/");
+        await SolvePage.FillAsync(page, DigitSum, width: 48, depth: 4, seed: "4848");
+        var runId = await SolvePage.RunAsync(page);
+        await SolvePage.WaitForStatusAsync(page, "Finished");
+        int votesBefore = int.Parse((await page.Locator("[data-testid=valid-votes]").GetAttributeAsync("data-valid"))!);
+
+        // Candidate 3's first cell, its code edited, branched into the run.
+        await Browser.GotoAsync(page, $"{fixture.Server.Url}/runs/{runId}/candidates/3");
+        var cell = page.Locator("[data-testid=code-cell]").First;
+        var source = cell.Locator("textarea[data-testid=cell-source], [data-testid=cell-source] textarea").First;
+        await source.FillAsync("print(1000)");
+        await source.BlurAsync();
+        await cell.Locator("[data-testid=branch-cell]").ClickAsync();
+        await page.Locator("[data-testid=branch-panel]").WaitForAsync();
+        await page.Locator("[data-testid=branch-edited]").WaitForAsync();
+        await SolvePage.ScreenshotAsync(page, "branch-panel-cell-with-edited-code");
+        await page.Locator("[data-testid=branch-submit]").ClickAsync();
+
+        // The run is taken up again, the branch runs, and the run finishes again with it in the vote.
+        await page.WaitForURLAsync($"**/runs/{runId}");
+        await SolvePage.WaitForStatusAsync(page, "Finished");
+        var tile = page.Locator("[data-testid=tile][data-candidate='48']");
+        Assert.Equal("3", (await tile.Locator("[data-testid=tile-branch]").TextContentAsync())?.Trim());
+        Assert.Equal(49, await page.Locator("[data-testid=tile]").CountAsync());
+        var card = page.Locator("[data-testid=candidate-card][data-candidate='48']");
+        Assert.Contains("branch of #3, code edited", await card.Locator("[data-testid=branch-chip]").TextContentAsync());
+        Assert.Contains("print(1000)", await card.Locator("pre.code.inherited").First.TextContentAsync());
+        Assert.Equal("1000", (await card.Locator("pre.output:not(.inherited)").First.TextContentAsync())?.Trim());
+        Assert.Equal("Answered", await card.GetAttributeAsync("data-status"));
+        Assert.Equal(votesBefore + 1, int.Parse((await page.Locator("[data-testid=valid-votes]").GetAttributeAsync("data-valid"))!));
+        var branchAnswer = await card.GetAttributeAsync("data-answer");
+        Assert.True(await page.Locator($"[data-testid=vote-chip][data-answer='{branchAnswer}']").CountAsync() == 1, "the branch's answer is in the vote");
+        Assert.Contains("branched from #3", await page.Locator("[data-testid=run-panel]").TextContentAsync());
+        await SolvePage.ScreenshotAsync(page, "branch-joined-the-vote-n48");
+
+        // In the tree it grows, dotted, from candidate 3's cell.
+        await page.Locator("[data-testid=layout-tree]").ClickAsync();
+        var tree = page.Locator("[data-testid=candidate-tree]");
+        await tree.WaitForAsync();
+        Assert.Equal(1, await tree.Locator("line.branch").CountAsync());
+        await tree.ScreenshotAsync(new() { Path = Path.Combine(WorkbenchServer.Screenshots, "tree-branch-from-cell-n48.png") });
+
+        // The stored run keeps it: the history's run page (from the store) shows 49 candidates and the branch.
+        await Browser.GotoAsync(page, $"{fixture.Server.Url}/runs/{runId}/candidates/48");
+        Assert.Contains("branch of #3", await page.Locator("[data-testid=branch-origin]").TextContentAsync());
+    }
+
     private const string TileCellKinds = "() => [...document.querySelectorAll('[data-testid=tile] .cell')].map(c => c.dataset.kind).join()";
     private const string EndedTiles = "() => document.querySelectorAll('[data-testid=tile]:is([data-status=Answered],[data-status=Pruned],[data-status=Unanswered],[data-status=Failed])').length";
 
