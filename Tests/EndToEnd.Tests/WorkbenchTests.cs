@@ -383,6 +383,14 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         var title = await tiles.Nth(5).GetAttributeAsync("title");
         Assert.StartsWith("#5 · ", title);
 
+        // How the vote converged (plotly drew both lines), and a confidence sparkline on every card.
+        var convergence = page.Locator("[data-testid=convergence]");
+        await convergence.Locator(".js-plotly-plot .scatterlayer .trace").Nth(1).WaitForAsync();
+        Assert.True(int.Parse((await convergence.Locator("[data-testid=convergence-summary]").GetAttributeAsync("data-points"))!) >= 48, "a point per finished candidate at least");
+        Assert.True(await page.Locator("[data-testid=candidate-card] [data-testid=sparkline]").CountAsync() >= 47, "sparklines on the cards");
+        await convergence.ScrollIntoViewIfNeededAsync();
+        await convergence.ScreenshotAsync(new() { Path = Path.Combine(WorkbenchServer.Screenshots, "convergence-n48.png") });
+
         // The tree at N = 48: a node per step, the majority's branches drawn thick; a tile opens its candidate.
         await page.Locator("[data-testid=layout-tree]").ClickAsync();
         var tree = page.Locator("[data-testid=candidate-tree]");

@@ -87,6 +87,9 @@ public sealed class CandidateView
     };
 }
 
+/// <summary>The vote at a moment: seconds since the start, candidates finished and not, and the tally then.</summary>
+public sealed record VotePoint(double Seconds, int Finished, int Unfinished, VoteTally Tally);
+
 /// <summary>One line of the decision log (restart, prune, retire, unanswered, or a researcher's change).</summary>
 public sealed record DecisionEntry(DateTimeOffset Time, double Seconds, int? Round, int? Candidate, string Kind, string Reason);
 
@@ -122,6 +125,8 @@ public sealed class RunView
     public string? Error { get; private set; }
     public List<DecisionEntry> Decisions { get; } = [];
     public List<SettingsChanged> Steering { get; } = [];
+    /// <summary>The vote each time it or the number of finished candidates changed (the convergence chart).</summary>
+    public List<VotePoint> VoteHistory { get; } = [];
     public long EventCount { get; private set; }
     public int GeneratedTokens => Candidates.Sum(c => c.GeneratedTokens);
     public int AppendedTokens => Candidates.Sum(c => c.AppendedTokens);
@@ -329,6 +334,11 @@ public sealed class RunView
                     (Status, Error) = (RunStatus.Failed, failed.Error);
                     break;
             }
+            if (e is VoteUpdated or CandidateUnanswered or CandidatePruned)
+            {
+                int finished = Candidates.Count(c => c.Status is not (CandidateStatus.Waiting or CandidateStatus.Decoding or CandidateStatus.Executing));
+                VoteHistory.Add(new VotePoint(StartedAt is { } t0 ? (e.Time - t0).TotalSeconds : 0, finished, Candidates.Count - finished, Tally));
+            }
             Version++;
         }
     }
@@ -405,7 +415,7 @@ public sealed class RunView
                 RunId = RunId, Version = Version, Status = Status, StartedAt = StartedAt, LastEventAt = LastEventAt, Prompt = Prompt, Preset = Preset,
                 Width = Width, Depth = Depth, Seed = Seed, PromptTokens = PromptTokens, Policies = Policies, Temperature = Temperature, TopP = TopP, Candidates = candidates,
                 Tally = Tally, FinalAnswer = FinalAnswer, Correct = Correct, Error = Error, Decisions = Decisions.ToList(), Steering = Steering.ToList(),
-                EventCount = EventCount,
+                VoteHistory = VoteHistory.ToList(), EventCount = EventCount,
             };
         }
     }
@@ -465,6 +475,7 @@ public sealed record RunSnapshot
     public string? Error { get; init; }
     public IReadOnlyList<DecisionEntry> Decisions { get; init; } = [];
     public IReadOnlyList<SettingsChanged> Steering { get; init; } = [];
+    public IReadOnlyList<VotePoint> VoteHistory { get; init; } = [];
     public long EventCount { get; init; }
     public int GeneratedTokens => Candidates.Sum(c => c.GeneratedTokens);
     public int AppendedTokens => Candidates.Sum(c => c.AppendedTokens);
