@@ -385,7 +385,8 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
 
         // How the vote converged (plotly drew both lines), and a confidence sparkline on every card.
         var convergence = page.Locator("[data-testid=convergence]");
-        await convergence.Locator(".js-plotly-plot .scatterlayer .trace").Nth(1).WaitForAsync();
+        // (attached, not visible: a flat line — every vote for one answer — has an empty box)
+        await convergence.Locator(".js-plotly-plot .scatterlayer .trace").Nth(1).WaitForAsync(new() { State = Microsoft.Playwright.WaitForSelectorState.Attached });
         Assert.True(int.Parse((await convergence.Locator("[data-testid=convergence-summary]").GetAttributeAsync("data-points"))!) >= 48, "a point per finished candidate at least");
         Assert.True(await page.Locator("[data-testid=candidate-card] [data-testid=sparkline]").CountAsync() >= 47, "sparklines on the cards");
         await convergence.ScrollIntoViewIfNeededAsync();
