@@ -332,6 +332,40 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         Assert.Contains("branch of #3", await page.Locator("[data-testid=branch-origin]").TextContentAsync());
     }
 
+    [Fact]
+    public async Task Two_runs_of_one_problem_are_compared_side_by_side_from_the_history()
+    {
+        var page = await fixture.Browser.OpenAsync(fixture.Server.Url + "/");
+        await SolvePage.FillAsync(page, DigitSum, width: 8, depth: 4, temperature: 0.8, knownAnswer: "31", seed: "21");
+        var cool = await SolvePage.RunAsync(page);
+        await SolvePage.WaitForStatusAsync(page, "Finished");
+        await SolvePage.FillAsync(page, DigitSum, width: 8, depth: 4, temperature: 2.0, knownAnswer: "31", seed: "21");
+        var hot = await SolvePage.RunAsync(page);
+        await SolvePage.WaitForStatusAsync(page, "Finished");
+
+        await Browser.GotoAsync(page, fixture.Server.Url + "/runs");
+        foreach (var id in new[] { cool, hot })
+            await page.Locator("tr", new() { Has = page.Locator($"[data-testid=history-open][data-run='{id}']") }).Locator("input[type=checkbox]").CheckAsync(new() { Force = true });
+        await page.Locator("[data-testid=compare-selected]").ClickAsync();
+        await page.WaitForURLAsync("**/compare?ids=*");
+        await page.Locator("[data-testid=compare]").WaitForAsync();
+
+        Assert.Equal([cool, hot], await page.Locator("[data-testid=compare-run]").EvaluateAllAsync<string[]>("ths => ths.map(t => t.dataset.run)"));
+        var table = await page.Locator("[data-testid=compare-table]").TextContentAsync();
+        Assert.Contains("0.8 · 1", table);
+        Assert.Contains("2 · 1", table);
+        Assert.Contains("known answer's share", table);
+        Assert.True(await page.Locator("[data-testid=compare-vote-row]").CountAsync() >= 1);
+        Assert.Equal(8, await page.Locator("[data-testid=compare-candidate-row]").CountAsync());
+        Assert.Equal(16, await page.Locator("[data-testid=compare-cell]").CountAsync());
+        Assert.Matches(@"\d of 8 give the same answer", await page.Locator("[data-testid=compare-aligned]").TextContentAsync());
+        await SolvePage.ScreenshotAsync(page, "compare-two-runs-t0.8-vs-t2");
+
+        // A cell opens that candidate of that run.
+        await page.Locator("[data-testid=compare-cell]").Nth(3).ClickAsync();
+        await page.WaitForURLAsync($"**/runs/{hot}/candidates/1");
+    }
+
     private const string TileCellKinds = "() => [...document.querySelectorAll('[data-testid=tile] .cell')].map(c => c.dataset.kind).join()";
     private const string EndedTiles = "() => document.querySelectorAll('[data-testid=tile]:is([data-status=Answered],[data-status=Pruned],[data-status=Unanswered],[data-status=Failed])').length";
 
