@@ -366,7 +366,8 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         await page.WaitForURLAsync($"**/runs/{hot}/candidates/1");
     }
 
-    private const string TileCellKinds = "() => [...document.querySelectorAll('[data-testid=tile] .cell')].map(c => c.dataset.kind).join()";
+    private sealed record UpdateSample(double At, double Lag);
+
     private const string EndedTiles = "() => document.querySelectorAll('[data-testid=tile]:is([data-status=Answered],[data-status=Pruned],[data-status=Unanswered],[data-status=Failed])').length";
 
     /// <summary>
@@ -383,8 +384,20 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         await Browser.WaitInteractiveAsync(page);
         await SolvePage.FillAsync(page, DigitSum, width: 48, depth: 4, seed: "48");
 
-        double peakRss = 0;
-        var seen = new HashSet<string>(); // the overview's cells, sampled while the run ran
+        double idleRss = fixture.Server.RssMiB(), peakRss = 0;
+        // In the page: each update applied (the panel's version changes) and how far behind the newest event it was.
+        await page.EvaluateAsync(@"() => {
+            window.numinaUpdates = [];
+            window.numinaTiles = new Set(); // the overview's cells at each update
+            let last = null;
+            new MutationObserver(() => {
+                const p = document.querySelector('[data-testid=run-panel]');
+                if (!p || p.dataset.status !== 'Running' || p.dataset.version === last || !p.dataset.lastEvent) return;
+                last = p.dataset.version;
+                window.numinaUpdates.push({ at: performance.now(), lag: Date.now() - Number(p.dataset.lastEvent) });
+                window.numinaTiles.add([...document.querySelectorAll('[data-testid=tile] .cell')].map(c => c.dataset.kind).join());
+            }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-version'] });
+        }");
         await SolvePage.RunAsync(page);
         await SolvePage.WaitForStatusAsync(page, "Running");
         int startFrames = frames;
@@ -392,7 +405,6 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         while (await page.Locator("[data-testid=run-panel]").GetAttributeAsync("data-status") == "Running")
         {
             peakRss = Math.Max(peakRss, fixture.Server.RssMiB());
-            seen.Add(await page.EvaluateAsync<string>(TileCellKinds));
             await Task.Delay(200);
         }
         double seconds = clock.Elapsed.TotalSeconds;
@@ -400,9 +412,27 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         await SolvePage.WaitForStatusAsync(page, "Finished");
         Assert.Equal(48, await page.Locator("[data-testid=candidate-card]").CountAsync());
         await SolvePage.ScreenshotAsync(page, "8-n48");
+        var applied = (await page.EvaluateAsync<double[][]>("() => window.numinaUpdates.map(u => [u.at, u.lag])")).Select(u => new UpdateSample(u[0], u[1])).ToArray();
+        // Applied updates per second over the run, and the lag (newest event shown → applied) in its first and last thirds.
+        double span = applied.Length > 1 ? (applied[^1].At - applied[0].At) / 1000 : double.NaN;
+        var thirds = applied.Chunk(Math.Max(1, (applied.Length + 2) / 3)).Select(c => c.Average(u => u.Lag)).ToArray();
+        var lines = new[]
+        {
+            $"N=48: {applied.Length} updates applied in the page over {span:0.0} s of a {seconds:0.0} s run ({updates} websocket frames); " +
+            $"lag first third {thirds.First():0} ms, last third {thirds.Last():0} ms; server RSS idle {idleRss:0} MiB, peak {peakRss:0} MiB",
+            $"value page-updates-per-second-n48 = {(applied.Length - 1) / span:0.0} /s",
+            $"value update-lag-first-third-n48 = {thirds.First():0} ms",
+            $"value update-lag-last-third-n48 = {thirds.Last():0} ms",
+            $"value server-rss-peak-n48 = {peakRss:0} MiB",
+            $"value server-rss-run-above-idle-n48 = {peakRss - idleRss:0} MiB",
+        };
+        foreach (var line in lines) Console.WriteLine(line);
+        await File.WriteAllLinesAsync(Path.Combine(WorkbenchServer.Screenshots, "n48-measurement.txt"), lines);
+        Assert.True(applied.Length >= 3, "the page applied updates while the run ran");
 
         // The overview: 48 tiles that followed the run and fit one screen.
-        Assert.True(seen.Count >= 3, $"the tiles changed while the run ran ({seen.Count} different states seen)");
+        int states = await page.EvaluateAsync<int>("() => window.numinaTiles.size");
+        Assert.True(states >= 3, $"the tiles changed while the run ran ({states} different states seen)");
         Assert.Equal(48, await page.EvaluateAsync<int>(EndedTiles));
         var overview = page.Locator("[data-testid=overview]");
         await overview.ScrollIntoViewIfNeededAsync();
@@ -439,9 +469,5 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         await tree.ScreenshotAsync(new() { Path = Path.Combine(WorkbenchServer.Screenshots, "tree-n48-collapsed.png") });
         await tiles.Nth(5).ClickAsync();
         await page.WaitForURLAsync("**/candidates/5");
-        var line = $"N=48: {updates} updates in {seconds:0.0} s; value updates-per-second-n48 = {updates / seconds:0.0} /s; value server-rss-n48 = {peakRss:0} MiB";
-        Console.WriteLine(line);
-        await File.WriteAllTextAsync(Path.Combine(WorkbenchServer.Screenshots, "n48-measurement.txt"), line + "\n");
-        Assert.True(updates > 0);
     }
 }

@@ -22,6 +22,16 @@ public sealed class BlockView
     public bool Complete { get; set; }
     /// <summary>Taken over from the candidate a branch came from, not written by it.</summary>
     public bool Inherited { get; init; }
+    /// <summary>Its snapshot once complete: it no longer changes, so every later snapshot (and whatever a page cached by it) reuses it.</summary>
+    internal BlockSnapshot? Frozen { get; set; }
+
+    internal BlockSnapshot Snapshot()
+    {
+        if (Frozen is { } frozen) return frozen;
+        var s = new BlockSnapshot(Kind, Round, Text.ToString(), [.. Probabilities], [.. TokenEnds], Outcome, Seconds, Complete) { Inherited = Inherited };
+        if (Complete) Frozen = s;
+        return s;
+    }
 }
 
 /// <summary>Where a branch came from: a point of another candidate (of this run, or of <see cref="SourceRunId"/>).</summary>
@@ -404,7 +414,7 @@ public sealed class RunView
                 if (_snapshots.TryGetValue(c.Index, out var s) && s.Version == c.Version) return s;
                 s = new CandidateSnapshot(c.Index, c.Version, c.Status, c.StatusText, c.Round, c.Answer, c.PruneReason, c.AddedByResearcher, c.Restarts,
                     c.Attempts.Select(a => new AttemptSnapshot(a.Number,
-                        a.Blocks.Select(b => new BlockSnapshot(b.Kind, b.Round, b.Text.ToString(), [.. b.Probabilities], [.. b.TokenEnds], b.Outcome, b.Seconds, b.Complete) { Inherited = b.Inherited }).ToList(),
+                        a.Blocks.Select(b => b.Snapshot()).ToList(),
                         a.RestartReason, a.RestartRound)).ToList(),
                     c.GeneratedTokens, c.AppendedTokens) { Branch = c.Branch };
                 _snapshots[c.Index] = s;
