@@ -148,6 +148,7 @@ internal sealed class RunState
             var next = change(_decoding);
             SettingsValidator.Validate(next);
             record = new SteeringChange(setting, show(_decoding), show(next), DateTimeOffset.UtcNow, candidates ?? []);
+            if (record.From == record.To && record.Candidates.Count == 0) return record; // the value it has: nothing to record
             _decoding = next;
             foreach (var (index, sequence) in _sequences)
             {

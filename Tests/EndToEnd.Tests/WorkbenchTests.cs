@@ -102,6 +102,9 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
 
         await page.Locator("[data-testid=timeline-item]", new() { HasText = "N 8 → 10" }).WaitForAsync();
         await page.Locator("[data-testid=timeline-item]", new() { HasText = "temperature 3 → 2.5" }).WaitForAsync();
+        // What was applied is said under the bar, not in pop-ups that stack over the page's fields and buttons.
+        Assert.Equal("applied: N 8 → 10; temperature 3 → 2.5", (await page.Locator("[data-testid=steer-applied]").InnerTextAsync()).Trim());
+        Assert.Equal(0, await page.Locator(".mud-snackbar").CountAsync());
         await page.WaitForFunctionAsync("() => document.querySelectorAll('[data-testid=candidate-card]').length === 10");
         Assert.Contains("T 2.5", await page.Locator("[data-testid=run-facts]").InnerTextAsync());
         // The added candidates really decode: their cards fill with text.
@@ -121,6 +124,7 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         Assert.Equal(10, await page.Locator("[data-testid=candidate-card]").CountAsync());
         Assert.Contains("T 2.5", await page.Locator("[data-testid=run-facts]").InnerTextAsync());
         Assert.Equal(0, await page.Locator("[data-testid=timeline-item]", new() { HasText = "N 10 → 0" }).CountAsync());
+        Assert.Equal(2, await page.Locator("[data-testid=timeline-item]").CountAsync()); // refused values and unchanged ones add nothing
 
         // The browser drops its connection and comes back (a reload: a new circuit): the run carried on, and the page
         // catches up with it — the same run, its ten cards, its steering on the timeline.

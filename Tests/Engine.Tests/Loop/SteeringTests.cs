@@ -96,6 +96,22 @@ public class SteeringTests
     }
 
     [Fact]
+    public async Task Setting_a_value_the_run_already_has_records_nothing()
+    {
+        var (record, events, error) = await Run(SlowModel(), width: 2, depth: 4, e => e is TextDelta, c =>
+        {
+            c.SetWidth(2);
+            c.SetTemperature(0.8);
+            c.SetDepth(4);
+        });
+
+        Assert.Null(error);
+        Assert.Empty(record.Steering);
+        Assert.Empty(events.OfType<SettingsChanged>());
+        Assert.Equal(2, record.Candidates.Count);
+    }
+
+    [Fact]
     public async Task A_new_temperature_applies_to_tokens_sampled_from_then_on()
     {
         var model = SlowModel();
