@@ -72,7 +72,7 @@ public sealed class ComponentTests : IAsyncLifetime
     public void Clicking_a_vote_filters_the_candidates_to_those_behind_it()
     {
         var events = new Events().Start(3).Solve(0, "5").Solve(1, "6").Solve(2, "5").Vote(("5", [0, 2]), ("6", [1]));
-        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.ChartInteractive, false).Add(c => c.RefreshHz, 0));
+        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.RefreshHz, 0));
         Assert.Equal(3, panel.FindAll("[data-testid=candidate-card]").Count);
 
         panel.Find("[data-testid=vote-chip][data-answer='6']").Click();
@@ -84,6 +84,14 @@ public sealed class ComponentTests : IAsyncLifetime
 
         panel.Find("[data-testid=clear-filter]").Click();
         Assert.Equal(3, panel.FindAll("[data-testid=candidate-card]").Count);
+
+        // The bars do the same; the one picked stands out, the others dim.
+        Assert.Equal(["5", "6"], panel.FindAll("[data-testid=vote-bar]").Select(b => b.GetAttribute("data-answer")));
+        panel.Find("[data-testid=vote-bar][data-answer='6']").Click();
+        Assert.Equal(["1"], panel.FindAll("[data-testid=candidate-card]").Select(c => c.GetAttribute("data-candidate")));
+        Assert.Equal(["5"], panel.FindAll("[data-testid=vote-bar].dimmed").Select(b => b.GetAttribute("data-answer")));
+        var heights = panel.FindAll("[data-testid=vote-bar] rect").Select(r => double.Parse(r.GetAttribute("height")!, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(2.0, heights[0] / heights[1], 3); // two votes against one
     }
 
     [Fact]
@@ -120,7 +128,7 @@ public sealed class ComponentTests : IAsyncLifetime
         var run = events.View.Snapshot();
         Assert.Equal(RunStatus.Interrupted, run.Status);
         Assert.Equal([CandidateStatus.Answered, CandidateStatus.Cancelled], run.Candidates.Select(c => c.Status));
-        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.ChartInteractive, false).Add(c => c.RefreshHz, 0));
+        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.RefreshHz, 0));
         Assert.Equal("Interrupted", panel.Find("[data-testid=run-panel]").GetAttribute("data-status"));
     }
 
@@ -145,7 +153,7 @@ public sealed class ComponentTests : IAsyncLifetime
         Assert.Contains("#1", policy[1].TextContent); // acting on one candidate, it is that candidate's entry
         Assert.Equal(2, log.FindAll("[data-testid=decision-row][data-kind=stopped]").Count);
 
-        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.ChartInteractive, false).Add(c => c.RefreshHz, 0));
+        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.RefreshHz, 0));
         Assert.Equal("policies: stop when the first 2 agree; at most 2 candidates at once", panel.Find("[data-testid=run-policies]").TextContent);
     }
 
@@ -156,13 +164,13 @@ public sealed class ComponentTests : IAsyncLifetime
         events.Add(new CandidatePruned(0, 1, PruneReason.AnswerWithoutExecutedCode));
         events.Add(new CandidatePruned(1, 1, PruneReason.AnswerWithoutExecutedCode));
         events.Add(new RunFinished("0", VoteTally.Empty, null));
-        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.ChartInteractive, false).Add(c => c.RefreshHz, 0));
+        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.RefreshHz, 0));
         Assert.Equal("0", panel.Find("[data-testid=final-answer]").GetAttribute("data-answer"));
         Assert.Contains("fallback", panel.Find("[data-testid=fallback-note]").TextContent);
 
         var voted = new Events().Start(2).Solve(0, "5").Solve(1, "5").Vote(("5", [0, 1]));
         voted.Add(new RunFinished("5", voted.View.Snapshot().Tally, null));
-        var won = _ctx.Render<RunPanel>(p => p.Add(c => c.View, voted.View).Add(c => c.ChartInteractive, false).Add(c => c.RefreshHz, 0));
+        var won = _ctx.Render<RunPanel>(p => p.Add(c => c.View, voted.View).Add(c => c.RefreshHz, 0));
         Assert.Equal("5", won.Find("[data-testid=final-answer]").GetAttribute("data-answer"));
         Assert.Empty(won.FindAll("[data-testid=fallback-note]"));
     }
@@ -180,7 +188,7 @@ public sealed class ComponentTests : IAsyncLifetime
                 Settings = new RunSettings { Decoding = new DecodingSettings { Width = 48, Depth = 3, Temperature = 0.6 } },
             },
         };
-        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, view).Add(c => c.Job, job).Add(c => c.ChartInteractive, false).Add(c => c.RefreshHz, 0));
+        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, view).Add(c => c.Job, job).Add(c => c.RefreshHz, 0));
         var facts = panel.Find("[data-testid=run-facts]").TextContent;
         Assert.Contains("N 48 · M 3 · T 0.6", facts);
         Assert.Contains("seed drawn at start", facts);
@@ -192,7 +200,7 @@ public sealed class ComponentTests : IAsyncLifetime
     public void A_replayed_runs_elapsed_time_is_the_runs_own()
     {
         var events = new Events().Start(2).Solve(0, "5"); // 9 events 0.1 s apart, days ago
-        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.ChartInteractive, false).Add(c => c.RefreshHz, 0));
+        var panel = _ctx.Render<RunPanel>(p => p.Add(c => c.View, events.View).Add(c => c.RefreshHz, 0));
         Assert.EndsWith("· 0.8 s", panel.Find("[data-testid=run-facts]").TextContent.Trim());
     }
 }

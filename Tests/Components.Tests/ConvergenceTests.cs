@@ -64,9 +64,16 @@ public sealed class ConvergenceTests : IAsyncLifetime
         Assert.True(marker.Happened);
         Assert.Contains("cannot change the winner 5", marker.Label);
 
-        var chart = _ctx.Render<ConvergenceChart>(p => p.Add(c => c.Run, events.View.Snapshot()).Add(c => c.Interactive, false));
+        var chart = _ctx.Render<ConvergenceChart>(p => p.Add(c => c.Run, events.View.Snapshot()));
         Assert.Equal("4", chart.Find("[data-testid=convergence-summary]").GetAttribute("data-points"));
         Assert.Contains("cannot change the winner 5", chart.Find("[data-testid=convergence-marker][data-happened=yes]").TextContent);
+        // Drawn: the leader's step line holds 100 % for three points, then drops to 2/3; one mark where the policy acted.
+        var leader = chart.Find("[data-testid=convergence-leader]").GetAttribute("points")!.Split(' ');
+        Assert.Equal(7, leader.Length); // 4 points, each after the first with its step
+        Assert.Equal("6", leader[0].Split(',')[1]); // 100 % is the top of the plot
+        Assert.Single(chart.FindAll("line.marker.acted"));
+        chart.Find("[data-testid=convergence-axis] button:last-child, [data-testid=convergence-axis] .mud-toggle-item:last-child").Click();
+        Assert.Contains("candidates finished", chart.Find("[data-testid=convergence-svg]").TextContent);
     }
 
     [Fact]
