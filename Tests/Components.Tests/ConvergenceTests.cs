@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 using Numina.Engine.Candidates;
 using Numina.Engine.Events;
 using Numina.Engine.Runs;
@@ -9,20 +7,8 @@ using Numina.Workbench.Runs;
 namespace Numina.Components.Tests;
 
 /// <summary>How the vote converged (leader and runner-up shares over time and candidates finished), and the confidence sparklines.</summary>
-public sealed class ConvergenceTests : IAsyncLifetime
+public sealed class ConvergenceTests : MudTestContext
 {
-    private readonly BunitContext _ctx = new();
-
-    public Task InitializeAsync()
-    {
-        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        _ctx.Services.AddMudServices();
-        _ctx.Render<MudBlazor.MudPopoverProvider>();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _ctx.DisposeAsync();
-
     /// <summary>Four candidates: 0 answers 5, 1 ends unanswered, 2 answers 5, 3 answers 7.</summary>
     private static Events FourCandidates(string policies = "none")
     {
@@ -64,7 +50,7 @@ public sealed class ConvergenceTests : IAsyncLifetime
         Assert.True(marker.Happened);
         Assert.Contains("cannot change the winner 5", marker.Label);
 
-        var chart = _ctx.Render<ConvergenceChart>(p => p.Add(c => c.Run, events.View.Snapshot()));
+        var chart = Ctx.Render<ConvergenceChart>(p => p.Add(c => c.Run, events.View.Snapshot()));
         Assert.Equal("4", chart.Find("[data-testid=convergence-summary]").GetAttribute("data-points"));
         Assert.Contains("cannot change the winner 5", chart.Find("[data-testid=convergence-marker][data-happened=yes]").TextContent);
         // Drawn: the leader's step line holds 100 % for three points, then drops to 2/3; one mark where the policy acted.
@@ -85,7 +71,7 @@ public sealed class ConvergenceTests : IAsyncLifetime
 
         var run = new Events().Start(1).Solve(0, "5").View.Snapshot(); // tokens 0.9, 0.5 (round 1) and 0.8 (round 2)
         Assert.Equal([0.9f, 0.5f, 0.8f], Sparkline.Confidences(run.Candidates[0]));
-        var line = _ctx.Render<ConfidenceSparkline>(p => p.Add(s => s.Candidate, run.Candidates[0]));
+        var line = Ctx.Render<ConfidenceSparkline>(p => p.Add(s => s.Candidate, run.Candidates[0]));
         Assert.Equal("3", line.Find("[data-testid=sparkline]").GetAttribute("data-points"));
         Assert.Contains("mean 0.73", line.Find("title").TextContent);
     }

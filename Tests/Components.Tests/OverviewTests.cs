@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 using Numina.Engine.Candidates;
 using Numina.Engine.Events;
 using Numina.Engine.Execution;
@@ -11,19 +9,8 @@ using Numina.Workbench.Runs;
 namespace Numina.Components.Tests;
 
 /// <summary>The run overview: a compact tile per candidate, a cell per round, coloured by answer, updating live.</summary>
-public sealed class OverviewTests : IAsyncLifetime
+public sealed class OverviewTests : MudTestContext
 {
-    private readonly BunitContext _ctx = new();
-
-    public Task InitializeAsync()
-    {
-        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        _ctx.Services.AddMudServices();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _ctx.DisposeAsync();
-
     private static string[] Kinds(AngleSharp.Dom.IElement tile) => tile.QuerySelectorAll(".cell").Select(c => c.GetAttribute("data-kind")!).ToArray();
 
     [Fact]
@@ -49,7 +36,7 @@ public sealed class OverviewTests : IAsyncLifetime
         events.Vote(("5", [0]));
         var run = events.View.Snapshot();
 
-        var overview = _ctx.Render<RunOverview>(p => p.Add(o => o.Candidates, run.Candidates).Add(o => o.Tally, run.Tally).Add(o => o.RunId, "run1"));
+        var overview = Ctx.Render<RunOverview>(p => p.Add(o => o.Candidates, run.Candidates).Add(o => o.Tally, run.Tally).Add(o => o.RunId, "run1"));
 
         var tiles = overview.FindAll("[data-testid=tile]");
         Assert.Equal(64, tiles.Count);
@@ -77,7 +64,7 @@ public sealed class OverviewTests : IAsyncLifetime
     public void Tiles_follow_the_run_and_only_the_changed_ones_render_again()
     {
         var events = new Events().Start(48);
-        var overview = _ctx.Render<RunOverview>(p => p.Add(o => o.Candidates, events.View.Snapshot().Candidates));
+        var overview = Ctx.Render<RunOverview>(p => p.Add(o => o.Candidates, events.View.Snapshot().Candidates));
         Assert.All(overview.FindAll("[data-testid=tile]"), t => Assert.Equal(["Waiting"], Kinds(t)));
         var before = overview.FindComponents<OverviewTile>().Select(t => t.RenderCount).ToArray();
 

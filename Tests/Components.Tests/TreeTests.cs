@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 using Numina.Engine.Candidates;
 using Numina.Engine.Events;
 using Numina.Engine.Execution;
@@ -11,20 +9,8 @@ using Numina.Workbench.Runs;
 namespace Numina.Components.Tests;
 
 /// <summary>The run tree: prompt at the root, a branch per attempt (restarts branch from the root), a level per round.</summary>
-public sealed class TreeTests : IAsyncLifetime
+public sealed class TreeTests : MudTestContext
 {
-    private readonly BunitContext _ctx = new();
-
-    public Task InitializeAsync()
-    {
-        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        _ctx.Services.AddMudServices();
-        _ctx.Render<MudBlazor.MudPopoverProvider>();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _ctx.DisposeAsync();
-
     /// <summary>0 answers 5 in two rounds; 1 writes prose, restarts, then answers 7 in rounds 2-3; 2 is pruned in round 1.</summary>
     private static Events RunWithARestart()
     {
@@ -85,7 +71,7 @@ public sealed class TreeTests : IAsyncLifetime
     public void The_drawn_tree_shows_the_layout_zooms_and_folds_a_candidate_by_its_tip()
     {
         var run = RunWithARestart().View.Snapshot();
-        var cut = _ctx.Render<CandidateTree>(p => p.Add(c => c.Candidates, run.Candidates).Add(c => c.Tally, run.Tally).Add(c => c.PromptTokens, 20));
+        var cut = Ctx.Render<CandidateTree>(p => p.Add(c => c.Candidates, run.Candidates).Add(c => c.Tally, run.Tally).Add(c => c.PromptTokens, 20));
 
         Assert.Equal(13, cut.FindAll("[data-testid=tree-node]").Count);
         Assert.Equal(12, cut.FindAll("[data-testid=tree-edge]").Count);
@@ -137,14 +123,14 @@ public sealed class TreeTests : IAsyncLifetime
         Assert.Equal(1, tree.Nodes.Single(n => n.Kind == TreeNodeKind.Answer && n.Candidate == 3).Column); // beside its source
         Assert.Equal(5, tree.Columns);
 
-        var card = _ctx.Render<CandidateCard>(p => p.Add(c => c.Candidate, run.Candidates[3]));
+        var card = Ctx.Render<CandidateCard>(p => p.Add(c => c.Candidate, run.Candidates[3]));
         Assert.Contains("branch of #0, code edited", card.Find("[data-testid=branch-chip]").TextContent);
         Assert.Contains("its own writing from here", card.Find("[data-testid=branch-mark]").TextContent);
         Assert.Contains("print(2 * 3)", card.Find("pre.code.inherited").TextContent);
         Assert.Empty(card.FindAll("pre.output.inherited"));
         Assert.Equal("6", card.Find("pre.output").TextContent);
 
-        var overview = _ctx.Render<RunOverview>(p => p.Add(o => o.Candidates, run.Candidates).Add(o => o.Tally, run.Tally));
+        var overview = Ctx.Render<RunOverview>(p => p.Add(o => o.Candidates, run.Candidates).Add(o => o.Tally, run.Tally));
         Assert.Equal("0", overview.Find("[data-candidate='3'] [data-testid=tile-branch]").TextContent);
         Assert.Equal(["Output", "Text", "Answered"], overview.Find("[data-candidate='3']").QuerySelectorAll(".cell").Select(c => c.GetAttribute("data-kind")));
     }

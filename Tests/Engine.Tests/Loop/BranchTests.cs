@@ -40,25 +40,6 @@ public class BranchTests
         Jitter = (seed, _) => seed == Seeds.ForAttempt(RunSeed, 1, 0) ? TimeSpan.FromMilliseconds(40) : TimeSpan.Zero,
     };
 
-    private sealed class TriggerSink(Func<RunEvent, bool> when, Action act) : IRunEventSink
-    {
-        public RecordingEventSink Recorded { get; } = new();
-        public Task? Acted;
-        public Exception? Error;
-        private int _fired;
-
-        public void Publish(RunEvent e)
-        {
-            Recorded.Publish(e);
-            if (when(e) && Interlocked.Exchange(ref _fired, 1) == 0)
-                Acted = Task.Run(() =>
-                {
-                    try { act(); }
-                    catch (Exception x) { Error = x; }
-                });
-        }
-    }
-
     private static async Task<(RunRecord Record, IReadOnlyList<RunEvent> Events)> RunBranching(ScriptedModel model, BranchPoint point)
     {
         await using var executor = Python.Executor();

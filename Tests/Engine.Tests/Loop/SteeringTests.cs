@@ -35,27 +35,8 @@ public class SteeringTests
             Settings = new RunSettings { Decoding = new DecodingSettings { Width = width, Depth = depth, Seed = 7, Temperature = temperature } },
         };
         var record = await new SctirLoop(model, executor).RunAsync(request, sink, CancellationToken.None, control);
-        if (sink.Steered is { } t) await t;
+        if (sink.Acted is { } t) await t;
         return (record, sink.Recorded.Events, sink.Error);
-    }
-
-    private sealed class TriggerSink(Func<RunEvent, bool> when, Action steer) : IRunEventSink
-    {
-        public RecordingEventSink Recorded { get; } = new();
-        public Task? Steered;
-        public Exception? Error;
-        private int _fired;
-
-        public void Publish(RunEvent e)
-        {
-            Recorded.Publish(e);
-            if (when(e) && Interlocked.Exchange(ref _fired, 1) == 0)
-                Steered = Task.Run(() =>
-                {
-                    try { steer(); }
-                    catch (Exception x) { Error = x; }
-                });
-        }
     }
 
     [Fact]
