@@ -322,7 +322,11 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         var branchAnswer = await card.GetAttributeAsync("data-answer");
         Assert.True(await page.Locator($"[data-testid=vote-chip][data-answer='{branchAnswer}']").CountAsync() == 1, "the branch's answer is in the vote");
         Assert.Contains("branched from #3", await page.Locator("[data-testid=run-panel]").TextContentAsync());
-        await SolvePage.ScreenshotAsync(page, "branch-joined-the-vote-n48");
+        // (cards off screen are not painted until scrolled to: the overview and the vote from the top, the branch's card alone)
+        await page.ScreenshotAsync(new() { Path = Path.Combine(WorkbenchServer.Screenshots, "branch-joined-the-vote-n48.png") });
+        await card.ScrollIntoViewIfNeededAsync();
+        await page.WaitForTimeoutAsync(300); // painted at its real size once on screen
+        await card.ScreenshotAsync(new() { Path = Path.Combine(WorkbenchServer.Screenshots, "branch-card-with-edited-code-n48.png") });
 
         // In the tree it grows, dotted, from candidate 3's cell.
         await page.Locator("[data-testid=layout-tree]").ClickAsync();
@@ -337,13 +341,13 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
     }
 
     [Fact]
-    public async Task Two_runs_of_one_problem_are_compared_side_by_side_from_the_history()
+    public async Task Two_runs_of_one_problem_at_N_48_are_compared_side_by_side_from_the_history()
     {
         var page = await fixture.Browser.OpenAsync(fixture.Server.Url + "/");
-        await SolvePage.FillAsync(page, DigitSum, width: 8, depth: 4, temperature: 0.8, knownAnswer: "31", seed: "21");
+        await SolvePage.FillAsync(page, DigitSum, width: 48, depth: 4, temperature: 0.8, knownAnswer: "31", seed: "21");
         var cool = await SolvePage.RunAsync(page);
         await SolvePage.WaitForStatusAsync(page, "Finished");
-        await SolvePage.FillAsync(page, DigitSum, width: 8, depth: 4, temperature: 2.0, knownAnswer: "31", seed: "21");
+        await SolvePage.FillAsync(page, DigitSum, width: 48, depth: 4, temperature: 1.5, knownAnswer: "31", seed: "21");
         var hot = await SolvePage.RunAsync(page);
         await SolvePage.WaitForStatusAsync(page, "Finished");
 
@@ -357,13 +361,13 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         Assert.Equal([cool, hot], await page.Locator("[data-testid=compare-run]").EvaluateAllAsync<string[]>("ths => ths.map(t => t.dataset.run)"));
         var table = await page.Locator("[data-testid=compare-table]").TextContentAsync();
         Assert.Contains("0.8 · 1", table);
-        Assert.Contains("2 · 1", table);
+        Assert.Contains("1.5 · 1", table);
         Assert.Contains("known answer's share", table);
         Assert.True(await page.Locator("[data-testid=compare-vote-row]").CountAsync() >= 1);
-        Assert.Equal(8, await page.Locator("[data-testid=compare-candidate-row]").CountAsync());
-        Assert.Equal(16, await page.Locator("[data-testid=compare-cell]").CountAsync());
-        Assert.Matches(@"\d of 8 give the same answer", await page.Locator("[data-testid=compare-aligned]").TextContentAsync());
-        await SolvePage.ScreenshotAsync(page, "compare-two-runs-t0.8-vs-t2");
+        Assert.Equal(48, await page.Locator("[data-testid=compare-candidate-row]").CountAsync());
+        Assert.Equal(96, await page.Locator("[data-testid=compare-cell]").CountAsync());
+        Assert.Matches(@"\d+ of 48 give the same answer", await page.Locator("[data-testid=compare-aligned]").TextContentAsync());
+        await SolvePage.ScreenshotAsync(page, "compare-two-runs-n48-t0.8-vs-t1.5");
 
         // A cell opens that candidate of that run.
         await page.Locator("[data-testid=compare-cell]").Nth(3).ClickAsync();
