@@ -200,6 +200,7 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         await page.Locator("[data-testid=run-panel][data-status=Finished]").WaitForAsync();
         int cards = await page.Locator("[data-testid=candidate-card]").CountAsync();
         Assert.Equal(4, cards);
+        var storedClock = Elapsed(await page.Locator("[data-testid=run-facts]").InnerTextAsync());
 
         // Replay: the view starts empty and fills again from the stored events.
         // Watched in the page: the replay empties the cards, shows its progress, and fills them again.
@@ -215,6 +216,8 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         await page.Locator("[data-testid=replaying]").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = 120_000 });
         await page.Locator("[data-testid=run-panel][data-status=Finished]").WaitForAsync(new() { Timeout = 120_000 });
         Assert.Equal(4, await page.Locator("[data-testid=candidate-card]").CountAsync());
+        // The replay's clock is the run's own (its last event), not the time since the run first started.
+        Assert.Equal(storedClock, Elapsed(await page.Locator("[data-testid=run-facts]").InnerTextAsync()));
         await SolvePage.ScreenshotAsync(page, "7-replayed");
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-testid=export-json]").ClickAsync());
@@ -229,6 +232,37 @@ public sealed class WorkbenchTests(ServerAndBrowser fixture) : IClassFixture<Ser
         using var http = new HttpClient();
         var jsonl = await http.GetStringAsync($"{fixture.Server.Url}/api/runs?ids={runId}");
         Assert.Equal(runId, JsonDocument.Parse(jsonl.Split('\n')[0]).RootElement.GetProperty("id").GetString());
+    }
+
+    private static string Elapsed(string facts) => System.Text.RegularExpressions.Regex.Match(facts, @"([0-9.]+) s\s*$").Groups[1].Value;
+
+    [Fact]
+    public async Task The_context_size_field_reaches_the_run_a_queued_run_shows_what_it_asked_and_no_valid_vote_names_the_fallback()
+    {
+        var page = await fixture.Browser.OpenAsync(fixture.Server.Url + "/");
+        // A 64-token context cannot hold the 72-token prompt: the run says to raise the context size (the field is read).
+        await SolvePage.FillAsync(page, DigitSum, width: 2, depth: 2, maxTokens: 32);
+        await SolvePage.SetAsync(page, "context-size", "64");
+        await SolvePage.RunAsync(page);
+        await SolvePage.WaitForStatusAsync(page, "Failed");
+        Assert.Contains("context size", await page.Locator("[data-testid=run-error]").InnerTextAsync());
+
+        // One round: no candidate can run code and answer, so no valid vote — the header names the preset's fallback.
+        // A second run asked for at once waits its turn, and its header shows what was asked for.
+        await SolvePage.SetAsync(page, "context-size", "2048");
+        await SolvePage.FillAsync(page, DigitSum, width: 6, depth: 1, temperature: 3, maxTokens: 1024, seed: "9"); // rambles: long enough to queue behind
+        var first = await SolvePage.RunAsync(page);
+        await SolvePage.FillAsync(page, DigitSum, width: 3, depth: 2, temperature: 0.5, seed: "10");
+        var second = await SolvePage.RunAsync(page);
+        Assert.Equal("Queued", await page.Locator("[data-testid=run-panel]").GetAttributeAsync("data-status"));
+        Assert.Contains("N 3 · M 2 · T 0.5 · top_p 1 · seed 10", await page.Locator("[data-testid=run-facts]").InnerTextAsync());
+        await SolvePage.WaitForStatusAsync(page, "Finished");
+        Assert.Equal(second, await page.Locator("[data-testid=run-panel]").GetAttributeAsync("data-run"));
+        await Browser.GotoAsync(page, $"{fixture.Server.Url}/runs/{first}");
+        await page.Locator("[data-testid=run-panel][data-status=Finished]").WaitForAsync();
+        Assert.Equal("0", await page.Locator("[data-testid=final-answer]").GetAttributeAsync("data-answer"));
+        Assert.Contains("no valid vote: the preset's fallback", await page.Locator("[data-testid=fallback-note]").InnerTextAsync());
+        await SolvePage.ScreenshotAsync(page, "no-valid-vote-fallback-named");
     }
 
     [Fact]
