@@ -110,10 +110,6 @@ public sealed record BranchStart
         return cells;
     }
 
-    private static string CodeOf(string block, Preset preset)
-    {
-        var body = block.StartsWith(preset.CodeOpen, StringComparison.Ordinal) ? block[preset.CodeOpen.Length..] : block;
-        if (body.EndsWith(preset.CodeClose, StringComparison.Ordinal)) body = body[..^preset.CodeClose.Length];
-        return body.Trim();
-    }
+    // A code segment holds one whole block: the last block's content, as check 5 reads it.
+    private static string CodeOf(string block, Preset preset) => CodeBlocks.Last(block, preset) ?? block.Trim();
 }

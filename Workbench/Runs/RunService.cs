@@ -78,11 +78,16 @@ public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStor
         if (presetProblems.Count > 0) throw new InvalidSettingsException(presetProblems);
         if (models.Model is null) throw new InvalidOperationException($"No model is loaded: {models.Error}");
         var id = request.RunId ?? Guid.NewGuid().ToString("N")[..12];
-        var job = new RunJob { Id = id, Request = request with { RunId = id }, View = RunView.ForRequest(id, request), Origin = origin };
+        return Queue(new RunJob { Id = id, Request = request with { RunId = id }, View = RunView.ForRequest(id, request), Origin = origin });
+    }
+
+    /// <summary>Puts a job at the end of the queue (a new run, or a stored one taken up again) and wakes the runner.</summary>
+    private RunJob Queue(RunJob job)
+    {
         lock (_gate)
         {
             _queue.Add(job);
-            _jobs[id] = job;
+            _jobs[job.Id] = job;
         }
         _signal.Release();
         return job;
@@ -130,18 +135,12 @@ public sealed class RunService(ModelHost models, ICodeExecutor executor, RunStor
         var model = models.Model ?? throw new InvalidOperationException($"No model is loaded: {models.Error}");
         SctirLoop.CheckCanContinue(record, request, model);
         var events = store.GetEvents(runId);
-        var resume = new RunJob
+        var resume = Queue(new RunJob
         {
             Id = runId, Request = request with { RunId = runId }, View = RunView.FromEvents(runId, request, events, summary.Status),
             Resume = new Resumption(record, events.Count == 0 ? 0 : events.Max(e => e.Sequence), [point]),
             Origin = $"branch of candidate {point.Candidate}",
-        };
-        lock (_gate)
-        {
-            _queue.Add(resume);
-            _jobs[runId] = resume;
-        }
-        _signal.Release();
+        });
         return new BranchOutcome(resume, null, false);
     }
 
